@@ -1,0 +1,85 @@
+"""The JSON API root: ``/api/``, OpenAPI at ``/api/openapi.json``, docs at ``/api/docs``.
+
+Browsers use their session (with CSRF); integrations send a personal token as
+``Authorization: Bearer osro_…``. Every endpoint reads through ``restrict`` and
+writes through the services, exactly like the web pages.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from ninja import NinjaAPI
+from ninja.security import APIKeyCookie, HttpBearer
+
+from opensro.core import tokens
+from opensro.core.imports import validation_messages
+
+
+class TokenAuth(HttpBearer):
+    def authenticate(self, request: HttpRequest, token: str) -> Any:
+        user = tokens.authenticate(token)
+        if user is not None:
+            request.user = user
+        return user
+
+
+class SessionAuth(APIKeyCookie):
+    """The browser's session cookie; unsafe methods also need the CSRF token."""
+
+    param_name = "sessionid"
+
+    def __init__(self) -> None:
+        super().__init__(csrf=True)
+
+    def authenticate(self, request: HttpRequest, key: str | None) -> Any:
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated:
+            return user
+        return None
+
+
+api = NinjaAPI(
+    title="OpenSRO API",
+    version="1",
+    description=(
+        "Records, oversight and transparency for school resource officer programs. "
+        "Every response is limited to what the caller's role grants allow."
+    ),
+    auth=[TokenAuth(), SessionAuth()],
+    urls_namespace="api",
+)
+
+
+@api.exception_handler(ValidationError)
+def on_validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse:
+    return api.create_response(
+        request,
+        {"detail": [{"field": f, "message": m} for f, m in validation_messages(exc)]},
+        status=422,
+    )
+
+
+@api.exception_handler(PermissionDenied)
+def on_permission_denied(request: HttpRequest, exc: PermissionDenied) -> HttpResponse:
+    return api.create_response(
+        request, {"detail": str(exc) or "You may not do that in your scope."}, status=403
+    )
+
+
+@api.exception_handler(Http404)
+def on_not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
+    return api.create_response(request, {"detail": str(exc) or "Not found."}, status=404)
+
+
+def _register() -> None:
+    from opensro.core.api import router as core_router
+    from opensro.directory.api import router as directory_router
+
+    api.add_router("/", core_router)
+    api.add_router("/directory/", directory_router)
+
+
+_register()

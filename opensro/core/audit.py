@@ -1,0 +1,222 @@
+"""The audit chain and the disclosure log (architecture rule 2).
+
+Every write records an :class:`~opensro.core.models.AuditEvent` in the same
+transaction as the write. Events are hash-chained: each event's hash covers its
+own fields and the previous event's hash, so editing, deleting or reordering an
+event breaks the chain at that point. :func:`verify_chain` recomputes it, and
+:func:`verify_state` compares every audited row with its last recorded snapshot,
+which finds rows changed behind the service layer (for example with raw SQL).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from django.apps import apps
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import models, transaction
+from django.utils import timezone
+
+from opensro.core.context import current_request_id
+from opensro.core.models import AuditEvent, AuditHead, Disclosure, User
+
+GENESIS = "0" * 64
+
+#: Models whose rows must match their last audit snapshot ("app_label.ModelName").
+_AUDITED: set[str] = set()
+
+
+def audited(model: type[models.Model]) -> type[models.Model]:
+    """Class decorator: the model's rows are reconciled by ``opensro audit verify``."""
+    _AUDITED.add(model._meta.label)
+    return model
+
+
+def audited_models() -> list[type[models.Model]]:
+    return [apps.get_model(label) for label in sorted(_AUDITED)]
+
+
+def _json_safe(value: Any) -> Any:
+    return json.loads(json.dumps(value, cls=DjangoJSONEncoder))
+
+
+def snapshot(obj: models.Model) -> dict[str, Any]:
+    """The object's stored state as plain JSON: concrete fields and many-to-many ids."""
+    exclude = set(getattr(obj, "audit_exclude", ()))
+    data: dict[str, Any] = {}
+    for field in obj._meta.concrete_fields:
+        if field.name in exclude or field.attname in exclude:
+            continue
+        data[field.attname] = field.value_from_object(obj)
+    if obj.pk is not None:
+        for m2m in obj._meta.many_to_many:
+            if m2m.name in exclude:
+                continue
+            data[m2m.name] = sorted(
+                getattr(obj, m2m.name).values_list("pk", flat=True)
+            )
+    result: dict[str, Any] = _json_safe(data)
+    return result
+
+
+def canonical(payload: dict[str, Any]) -> bytes:
+    text = json.dumps(payload, sort_keys=True, separators=(",", ":"), cls=DjangoJSONEncoder)
+    return text.encode()
+
+
+def event_hash(payload: dict[str, Any]) -> str:
+    return hashlib.sha256(canonical(payload)).hexdigest()
+
+
+def record(
+    actor: User | None,
+    action: str,
+    obj: models.Model | None = None,
+    *,
+    object_type: str | None = None,
+    object_id: str | None = None,
+    object_repr: str | None = None,
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
+    reason: str = "",
+) -> AuditEvent:
+    """Append one event to the chain. Must run inside the write's transaction."""
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("audit.record must run inside the write's transaction")
+    head, _ = AuditHead.objects.select_for_update().get_or_create(pk=1)
+    event = AuditEvent(
+        seq=head.seq + 1,
+        occurred_at=timezone.now(),
+        actor=actor if actor is not None and actor.pk else None,
+        actor_label=(actor.get_username() if actor is not None else "system")[:150],
+        request_id=current_request_id(),
+        action=action,
+        object_type=object_type or (obj._meta.label if obj is not None else ""),
+        object_id=str(object_id if object_id is not None else (obj.pk if obj else "")),
+        object_repr=(object_repr if object_repr is not None else str(obj or ""))[:255],
+        before=_json_safe(before) if before is not None else None,
+        after=_json_safe(after) if after is not None else None,
+        reason=reason,
+        prev_hash=head.hash,
+    )
+    event.hash = event_hash(event.payload())
+    event.save()
+    head.seq = event.seq
+    head.hash = event.hash
+    head.save(update_fields=["seq", "hash"])
+    return event
+
+
+def record_disclosure(
+    user: User, obj: models.Model, fields: Iterable[str], *, purpose: str = "", channel: str = "web"
+) -> Disclosure:
+    """Log a read of student-identifying data (R-D7)."""
+    return Disclosure.objects.create(
+        user=user,
+        user_label=user.get_username(),
+        request_id=current_request_id(),
+        object_type=obj._meta.label,
+        object_id=str(obj.pk),
+        fields=sorted(fields),
+        purpose=purpose,
+        channel=channel,
+    )
+
+
+@dataclass(frozen=True)
+class ChainProblem:
+    seq: int
+    event_id: int | None
+    message: str
+
+
+def _events(batch: int = 2000) -> Iterator[AuditEvent]:
+    last = 0
+    while True:
+        chunk = list(AuditEvent.objects.filter(seq__gt=last).order_by("seq")[:batch])
+        if not chunk:
+            return
+        yield from chunk
+        last = chunk[-1].seq
+
+
+def verify_chain() -> tuple[int, ChainProblem | None]:
+    """Recompute the chain. Returns (events checked, first broken link or None)."""
+    prev = GENESIS
+    expected_seq = 1
+    count = 0
+    for event in _events():
+        count += 1
+        if event.seq != expected_seq:
+            return count, ChainProblem(
+                expected_seq, None,
+                f"event #{expected_seq} is missing (next stored event is #{event.seq})",
+            )
+        if event.prev_hash != prev:
+            return count, ChainProblem(
+                event.seq, event.pk,
+                f"event #{event.seq} does not link to event #{event.seq - 1} "
+                "(the earlier event was changed or removed)",
+            )
+        if event_hash(event.payload()) != event.hash:
+            return count, ChainProblem(
+                event.seq, event.pk, f"event #{event.seq} was changed after it was recorded"
+            )
+        prev = event.hash
+        expected_seq += 1
+    head = AuditHead.objects.filter(pk=1).first()
+    if head is not None and (head.seq != expected_seq - 1 or head.hash != prev):
+        return count, ChainProblem(
+            head.seq, None,
+            f"the chain ends at event #{expected_seq - 1} but the head records #{head.seq} "
+            "(events at the end were removed)",
+        )
+    return count, None
+
+
+@dataclass(frozen=True)
+class StateProblem:
+    object_type: str
+    object_id: str
+    message: str
+
+
+def verify_state() -> tuple[int, list[StateProblem]]:
+    """Compare every audited row with the ``after`` snapshot of its last event."""
+    last: dict[tuple[str, str], dict[str, Any] | None] = {}
+    labels = {m._meta.label for m in audited_models()}
+    for event in AuditEvent.objects.filter(object_type__in=labels).order_by("seq").iterator(
+        chunk_size=5000
+    ):
+        last[(event.object_type, event.object_id)] = event.after
+    problems: list[StateProblem] = []
+    checked = 0
+    for model in audited_models():
+        label = model._meta.label
+        seen: set[str] = set()
+        for obj in model._default_manager.all().iterator(chunk_size=2000):
+            checked += 1
+            key = (label, str(obj.pk))
+            seen.add(key[1])
+            if key not in last:
+                problems.append(StateProblem(label, key[1], "row has no audit event"))
+                continue
+            recorded = last[key]
+            current = snapshot(obj)
+            if recorded is None:
+                problems.append(StateProblem(label, key[1], "row was deleted but exists again"))
+            elif recorded != current:
+                changed = sorted(
+                    k for k in set(recorded) | set(current) if recorded.get(k) != current.get(k)
+                )
+                problems.append(
+                    StateProblem(label, key[1], "changed outside OpenSRO: " + ", ".join(changed))
+                )
+        for (otype, oid), after in last.items():
+            if otype == label and after is not None and oid not in seen:
+                problems.append(StateProblem(label, oid, "row was removed outside OpenSRO"))
+    return checked, problems

@@ -1,0 +1,38 @@
+"""The menu a signed-in user sees: only the pages their grants let them use."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest
+from django.urls import reverse
+
+from opensro.core.choices import Role
+from opensro.core.permissions import VIEW, can, has_role
+
+
+def menu_for(user: Any) -> list[dict[str, str]]:
+    from opensro.directory.views import RESOURCES
+
+    items = [{"label": "Dashboard", "url": reverse("dashboard")}]
+    for resource in RESOURCES:
+        if can(user, VIEW, resource.model):
+            items.append({"label": resource.title, "url": resource.list_url()})
+    if has_role(user, Role.AUDITOR, Role.SYSTEM_ADMIN):
+        items.append({"label": "Audit log", "url": reverse("audit-log")})
+    items.append({"label": "API tokens", "url": reverse("tokens")})
+    if has_role(user, Role.SYSTEM_ADMIN) or getattr(user, "is_staff", False):
+        items.append({"label": "Administration", "url": reverse("admin:index")})
+    return items
+
+
+def navigation(request: HttpRequest) -> dict[str, Any]:
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {"nav_items": []}
+    current = request.path
+    items = menu_for(user)
+    for item in items:
+        item["current"] = "page" if current == item["url"] or (
+            item["url"] != "/" and current.startswith(item["url"])) else ""
+    return {"nav_items": items}

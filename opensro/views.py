@@ -1,0 +1,143 @@
+"""Cross-app pages: the home page and the dashboard of each role."""
+
+from __future__ import annotations
+
+import datetime
+from typing import Any
+
+from django.contrib.auth.decorators import login_required
+from django.db.models import Q, Sum
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+
+from opensro.core.choices import Role
+from opensro.core.models import AuditEvent, Disclosure
+from opensro.core.permissions import ADD, VIEW, can, grants, restrict
+from opensro.directory.models import (
+    Agency,
+    Assignment,
+    District,
+    Enrollment,
+    Officer,
+    School,
+    SchoolYear,
+)
+
+
+def home(request: HttpRequest) -> HttpResponse:
+    if request.user.is_authenticated:
+        return redirect("dashboard")
+    return redirect("login")
+
+
+def _current_assignments(user: Any, today: datetime.date) -> Any:
+    return restrict(
+        Assignment.objects.select_related("officer", "school").filter(
+            Q(end_date__isnull=True) | Q(end_date__gte=today), start_date__lte=today
+        ),
+        user, VIEW,
+    )
+
+
+def _section(user: Any, role: str, today: datetime.date) -> dict[str, Any]:
+    year = SchoolYear.for_date(today) or SchoolYear.objects.first()
+    schools = restrict(School.objects.filter(active=True), user, VIEW)
+    current = _current_assignments(user, today)
+    covered = set(current.values_list("school_id", flat=True))
+    section: dict[str, Any] = {"role": Role(role).label, "code": role, "cards": [], "todo": []}
+    cards, todo = section["cards"], section["todo"]
+
+    if role == Role.SRO:
+        mine = list(current)
+        cards.append({"label": "Current assignments", "value": len(mine),
+                      "url": reverse("assignments-list")})
+        section["list"] = [str(a.school) for a in mine]
+        if not mine:
+            todo.append("You have no current school assignment. Ask your supervisor to record it.")
+        return section
+
+    if role in (Role.SUPERVISOR, Role.AGENCY_ADMIN):
+        officers = restrict(Officer.objects.filter(status="active"), user, VIEW)
+        unassigned = officers.exclude(pk__in=current.values("officer_id"))
+        cards += [
+            {"label": "Active officers", "value": officers.count(),
+             "url": reverse("officers-list")},
+            {"label": "Officers without a current assignment", "value": unassigned.count(),
+             "url": reverse("officers-list")},
+            {"label": "Schools served without an SRO",
+             "value": schools.exclude(pk__in=covered).count(), "url": reverse("schools-list")},
+        ]
+        if not officers.exists():
+            todo.append("No officers yet: add your agency's SROs under Officers.")
+        elif unassigned.exists():
+            todo.append("Record a school assignment for each active officer under Assignments.")
+        return section
+
+    if role in (Role.SCHOOL_ADMIN, Role.DISTRICT_ADMIN):
+        enrolled = restrict(Enrollment.objects.filter(school_year=year), user, VIEW)
+        missing = schools.exclude(pk__in=enrolled.values("school_id"))
+        total = enrolled.filter(group__in=["HI", "AM", "AS", "HP", "BL", "WH", "TR"]).aggregate(
+            n=Sum("count"))["n"] or 0
+        cards += [
+            {"label": "Schools", "value": schools.count(), "url": reverse("schools-list")},
+            {"label": f"Students enrolled ({year})" if year else "Students enrolled",
+             "value": total, "url": reverse("enrollment-list")},
+            {"label": "Schools without an SRO", "value": schools.exclude(pk__in=covered).count(),
+             "url": reverse("schools-list")},
+            {"label": "SROs on duty", "value": current.values("officer_id").distinct().count(),
+             "url": reverse("assignments-list")},
+        ]
+        if missing.exists() and can(user, ADD, Enrollment):
+            todo.append(
+                f"{missing.count()} school(s) have no enrollment for {year}: "
+                "upload it under Enrollment → Import CSV."
+            )
+        return section
+
+    if role == Role.ANALYST:
+        cards += [
+            {"label": "Schools in scope", "value": schools.count(), "url": reverse("schools-list")},
+            {"label": "Districts", "value": restrict(District.objects.all(), user, VIEW).count(),
+             "url": reverse("districts-list")},
+        ]
+        if year is None:
+            todo.append("No school year is defined yet; a system administrator adds one.")
+        return section
+
+    if role == Role.AUDITOR:
+        last = AuditEvent.objects.order_by("-seq").first()
+        cards += [
+            {"label": "Audit events", "value": last.seq if last else 0,
+             "url": reverse("audit-log")},
+            {"label": "Disclosures of student data", "value": Disclosure.objects.count(),
+             "url": reverse("audit-log") + "?view=disclosures"},
+        ]
+        todo.append("Run 'opensro audit verify' on the server to check the audit chain.")
+        return section
+
+    # System administrator
+    cards += [
+        {"label": "Agencies", "value": Agency.objects.count(), "url": reverse("agencies-list")},
+        {"label": "Districts", "value": District.objects.count(), "url": reverse("districts-list")},
+        {"label": "Schools", "value": School.objects.count(), "url": reverse("schools-list")},
+        {"label": "Officers", "value": Officer.objects.count(), "url": reverse("officers-list")},
+    ]
+    if not SchoolYear.objects.exists():
+        todo.append("Add the current school year under School years.")
+    if not District.objects.exists():
+        todo.append("Add your first district under Districts.")
+    return section
+
+
+@login_required
+def dashboard(request: HttpRequest) -> HttpResponse:
+    today = datetime.date.today()
+    seen: set[str] = set()
+    sections = []
+    for scope in grants(request.user):
+        if scope.role in seen:
+            continue
+        seen.add(scope.role)
+        sections.append(_section(request.user, scope.role, today))
+    return render(request, "dashboard.html", {"sections": sections})

@@ -1,0 +1,8 @@
+"""WSGI entry point: ``gunicorn opensro.wsgi`` or any WSGI server."""
+
+import os
+
+from django.core.wsgi import get_wsgi_application
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "opensro.settings")
+application = get_wsgi_application()
