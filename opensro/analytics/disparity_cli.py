@@ -86,12 +86,12 @@ class _Exit(Exception):
 class _Parser(argparse.ArgumentParser):
     """argparse that writes to the given streams and never calls ``sys.exit``."""
 
-    def __init__(self, out: IO[str], err: IO[str], **kwargs: object) -> None:
-        super().__init__(**kwargs)  # type: ignore[arg-type]
+    def __init__(self, out: IO[str], err: IO[str], *, prog: str, description: str) -> None:
+        super().__init__(prog=prog, description=description)
         self._out = out
         self._err = err
 
-    def _print_message(self, message: str, file: IO[str] | None = None) -> None:
+    def _print_message(self, message: str, file: object | None = None) -> None:
         if message:
             (self._err if file is sys.stderr else self._out).write(message)
 
@@ -382,8 +382,7 @@ def render_table(table: DisparityTable) -> str:
         ).rstrip()
 
     out = [
-        f"Disparity table: reference {table.reference}, rates per {per:,} "
-        f"({table.base_kind} base)",
+        f"Disparity table: reference {table.reference}, rates per {per:,} ({table.base_kind} base)",
         "",
         line(headers),
         line(["-" * w for w in widths]),

@@ -763,13 +763,10 @@ def disparity_table(
     Serves R-E1, R-E2 and R-I1.
     """
     chosen = settings or DisparitySettings()
-    overrides: dict[str, object] = {}
     if reference is not None:
-        overrides["reference"] = reference
+        chosen = replace(chosen, reference=reference)
     if per is not None:
-        overrides["per"] = per
-    if overrides:
-        chosen = replace(chosen, **overrides)  # type: ignore[arg-type]
+        chosen = replace(chosen, per=per)
     rows = _validate_groups(groups, "groups")
     state_rows = _validate_groups(state, "state groups") if state is not None else None
     by_name = {g.group: g for g in rows}
@@ -895,7 +892,9 @@ def _finite(value: float | None) -> float | None:
     return value
 
 
-def pool_fdr(tables: Sequence[DisparityTable], q: float | None = None) -> tuple[DisparityTable, ...]:
+def pool_fdr(
+    tables: Sequence[DisparityTable], q: float | None = None
+) -> tuple[DisparityTable, ...]:
     """Apply Benjamini–Hochberg across several tables released together.
 
     With many schools and decision points, the false discovery rate must be

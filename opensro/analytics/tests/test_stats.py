@@ -387,9 +387,9 @@ def test_intervals_widen_as_counts_shrink(
     assert large.ci_low is not None and large.ci_high is not None
     assert small.ci_high - small.ci_low >= (large.ci_high - large.ci_low) * (1 - 1e-9)
     if small.ci_low > 0 and large.ci_low > 0:
-        assert math.log(small.ci_high / small.ci_low) >= math.log(
-            large.ci_high / large.ci_low
-        ) * (1 - 1e-9)
+        assert math.log(small.ci_high / small.ci_low) >= math.log(large.ci_high / large.ci_low) * (
+            1 - 1e-9
+        )
 
 
 def test_intervals_widen_on_a_fixed_example() -> None:
@@ -671,8 +671,6 @@ def test_module_has_no_django_dependency() -> None:
         "assert not any(m == 'django' or m.startswith('django.') for m in sys.modules); "
         "print(s.rate(1, 10))"
     )
-    done = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, check=False
-    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "100.0"
