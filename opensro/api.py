@@ -12,6 +12,7 @@ from typing import Any
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from ninja import NinjaAPI
+from ninja.errors import ValidationError as RequestValidationError
 from ninja.security import APIKeyCookie, HttpBearer
 
 from opensro.core import tokens
@@ -60,6 +61,24 @@ def on_validation_error(request: HttpRequest, exc: ValidationError) -> HttpRespo
         {"detail": [{"field": f, "message": m} for f, m in validation_messages(exc)]},
         status=422,
     )
+
+
+#: Request parts and parameter names that ninja puts in front of a field's location.
+_LOCATION_PREFIXES = {"body", "query", "path", "header", "cookie", "form", "file", "payload",
+                      "filters"}
+
+
+@api.exception_handler(RequestValidationError)
+def on_request_validation_error(request: HttpRequest, exc: RequestValidationError) -> HttpResponse:
+    """Malformed requests (missing field, wrong type) get the same shape as rule
+    violations: ``{"detail": [{"field": ..., "message": ...}]}``."""
+    detail = []
+    for error in exc.errors:
+        loc = [str(p) for p in error.get("loc", ())]
+        while loc and loc[0] in _LOCATION_PREFIXES:
+            loc.pop(0)
+        detail.append({"field": ".".join(loc), "message": str(error.get("msg", ""))})
+    return api.create_response(request, {"detail": detail}, status=422)
 
 
 @api.exception_handler(PermissionDenied)

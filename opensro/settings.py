@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "ninja",
     "opensro.core",
     "opensro.directory",
+    "opensro.incidents",
     "opensro.analytics",
 ]
 
@@ -202,4 +203,6 @@ OPENSRO = {
     # API pagination.
     "API_PAGE_SIZE": 50,
     "API_MAX_PAGE_SIZE": 500,
+    # A record entered this many hours after the incident needs a late-entry reason.
+    "LATE_ENTRY_HOURS": int(os.environ.get("OPENSRO_LATE_ENTRY_HOURS", "24")),
 }

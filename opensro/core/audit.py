@@ -10,6 +10,7 @@ which finds rows changed behind the service layer (for example with raw SQL).
 
 from __future__ import annotations
 
+import datetime
 import hashlib
 import json
 from collections.abc import Iterable, Iterator
@@ -21,6 +22,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models, transaction
 from django.utils import timezone
 
+from opensro.core import bulk
 from opensro.core.context import current_request_id
 from opensro.core.models import AuditEvent, AuditHead, Disclosure, User
 
@@ -40,25 +42,60 @@ def audited_models() -> list[type[models.Model]]:
     return [apps.get_model(label) for label in sorted(_AUDITED)]
 
 
+_ENCODER = DjangoJSONEncoder()
+
+
 def _json_safe(value: Any) -> Any:
-    return json.loads(json.dumps(value, cls=DjangoJSONEncoder))
+    """The value as it reads back from JSON (dates and decimals become text the way
+    DjangoJSONEncoder writes them), without a dumps/loads round trip."""
+    if value is None or isinstance(value, bool | int | str):
+        return value
+    if isinstance(value, float):
+        return value
+    if isinstance(value, dict):
+        return {str(k): _json_safe(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_json_safe(v) for v in value]
+    return _ENCODER.default(value)
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, datetime.datetime) and value.tzinfo is not None:
+        return value.astimezone(datetime.UTC)
+    return value
+
+
+def fields_snapshot(obj: models.Model) -> dict[str, Any]:
+    """Concrete field values by attribute name (no many-to-many, no children).
+    Aware datetimes are given in UTC, so a value reads the same before and after a
+    round trip through the database."""
+    exclude = set(getattr(obj, "audit_exclude", ()))
+    return {
+        f.attname: _plain(f.value_from_object(obj))
+        for f in obj._meta.concrete_fields
+        if f.name not in exclude and f.attname not in exclude
+    }
 
 
 def snapshot(obj: models.Model) -> dict[str, Any]:
-    """The object's stored state as plain JSON: concrete fields and many-to-many ids."""
+    """The object's stored state as plain JSON: concrete fields, many-to-many ids, and
+    the child rows the model lists in ``audit_children()`` (e.g. an incident's students).
+    Prefetched relations are used when present, so a whole table snapshots in few queries.
+    """
     exclude = set(getattr(obj, "audit_exclude", ()))
-    data: dict[str, Any] = {}
-    for field in obj._meta.concrete_fields:
-        if field.name in exclude or field.attname in exclude:
-            continue
-        data[field.attname] = field.value_from_object(obj)
+    data = fields_snapshot(obj)
     if obj.pk is not None:
+        cache = getattr(obj, "_prefetched_objects_cache", {})
         for m2m in obj._meta.many_to_many:
             if m2m.name in exclude:
                 continue
-            data[m2m.name] = sorted(
-                getattr(obj, m2m.name).values_list("pk", flat=True)
-            )
+            if m2m.name in cache:
+                data[m2m.name] = sorted(o.pk for o in cache[m2m.name])
+            else:
+                data[m2m.name] = sorted(getattr(obj, m2m.name).values_list("pk", flat=True))
+        children = getattr(obj, "audit_children", None)
+        if callable(children):
+            data.update(children())
     result: dict[str, Any] = _json_safe(data)
     return result
 
@@ -125,6 +162,47 @@ def record_disclosure(
         purpose=purpose,
         channel=channel,
     )
+
+
+def record_many(
+    actor: User | None,
+    action: str,
+    items: Iterable[tuple[models.Model, dict[str, Any] | None, dict[str, Any] | None]],
+    *,
+    reason: str = "",
+) -> int:
+    """Append one event per (object, before, after), in order, with one lock and one
+    bulk insert: the chain is the same as if :func:`record` had been called for each.
+    Used by bulk imports. Must run inside the write's transaction."""
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("audit.record_many must run inside the write's transaction")
+    head, _ = AuditHead.objects.select_for_update().get_or_create(pk=1)
+    now = timezone.now()
+    rid = current_request_id()
+    label = (actor.get_username() if actor is not None else "system")[:150]
+    actor_obj = actor if actor is not None and actor.pk else None
+    events: list[AuditEvent] = []
+    seq, prev = head.seq, head.hash
+    for obj, before, after in items:
+        seq += 1
+        event = AuditEvent(
+            seq=seq, occurred_at=now, actor=actor_obj, actor_label=label, request_id=rid,
+            action=action, object_type=obj._meta.label, object_id=str(obj.pk),
+            object_repr=str(obj)[:255],
+            before=_json_safe(before) if before is not None else None,
+            after=_json_safe(after) if after is not None else None,
+            reason=reason, prev_hash=prev,
+        )
+        event.hash = event_hash(event.payload())
+        prev = event.hash
+        events.append(event)
+    if events:
+        for event, pk in zip(events, bulk.reserve_ids(AuditEvent, len(events)), strict=True):
+            event.pk = pk
+        bulk.insert(AuditEvent, events)
+        head.seq, head.hash = seq, prev
+        head.save(update_fields=["seq", "hash"])
+    return len(events)
 
 
 @dataclass(frozen=True)
@@ -198,7 +276,9 @@ def verify_state() -> tuple[int, list[StateProblem]]:
     for model in audited_models():
         label = model._meta.label
         seen: set[str] = set()
-        for obj in model._default_manager.all().iterator(chunk_size=2000):
+        audit_qs = getattr(model, "audit_queryset", None)
+        rows = audit_qs() if callable(audit_qs) else model._default_manager.all()
+        for obj in rows.iterator(chunk_size=2000):
             checked += 1
             key = (label, str(obj.pk))
             seen.add(key[1])

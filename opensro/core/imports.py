@@ -143,8 +143,24 @@ def as_dict(report: ImportReport) -> dict[str, Any]:
 
 #: Importers by name, registered by each app: ``opensro import NAME FILE``.
 Importer = Any
-IMPORTERS: dict[str, tuple[Importer, str]] = {}
 
 
-def register_importer(name: str, func: Importer, help_text: str) -> None:
-    IMPORTERS[name] = (func, help_text)
+@dataclass(frozen=True)
+class ImporterInfo:
+    func: Importer
+    help_text: str
+    all_or_nothing: bool
+    streams: bool
+
+
+IMPORTERS: dict[str, ImporterInfo] = {}
+
+
+def register_importer(name: str, func: Importer, help_text: str, *, all_or_nothing: bool,
+                      streams: bool = False) -> None:
+    """Make ``opensro import NAME`` call ``func(source, actor, all_or_nothing=…)``;
+    ``all_or_nothing`` is the importer's default mode."""
+    import inspect
+
+    IMPORTERS[name] = ImporterInfo(func, help_text, all_or_nothing,
+                                   "progress" in inspect.signature(func).parameters)

@@ -236,3 +236,69 @@ class Disclosure(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_label} read {self.object_type}:{self.object_id}"
+
+
+class FlagStatus(models.TextChoices):
+    OPEN = "open", _("Open")
+    AGREED = "agreed", _("Agreed; action recorded")
+    DISMISSED = "dismissed", _("Dismissed with reason")
+    CLEARED = "cleared", _("Cleared (condition no longer holds)")
+
+
+class Flag(models.Model):
+    """One review item for the whole product: a rule found something a person must
+    decide on (a discipline-involvement case, an overdue review, an outlier rate…).
+
+    ``kind`` is a stable code defined by the app that raises it; ``subject_type`` and
+    ``subject_id`` name the record it is about; ``evidence`` holds what the rule saw.
+    Flags are never public (R-F1); the agency, district, school and officer fields
+    scope who may see and decide them.
+    """
+
+    kind = models.CharField(max_length=64, db_index=True)
+    subject_type = models.CharField(max_length=100)
+    subject_id = models.CharField(max_length=64)
+    title = models.CharField(max_length=255)
+    evidence = models.JSONField(default=dict)
+    status = models.CharField(max_length=16, choices=FlagStatus.choices,
+                              default=FlagStatus.OPEN, db_index=True)
+    agency = models.ForeignKey("directory.Agency", null=True, blank=True,
+                               on_delete=models.PROTECT, related_name="+")
+    district = models.ForeignKey("directory.District", null=True, blank=True,
+                                 on_delete=models.PROTECT, related_name="+")
+    school = models.ForeignKey("directory.School", null=True, blank=True,
+                               on_delete=models.PROTECT, related_name="+")
+    officer = models.ForeignKey("directory.Officer", null=True, blank=True,
+                                on_delete=models.PROTECT, related_name="+")
+    opened_at = models.DateTimeField(default=timezone.now)
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                                   on_delete=models.PROTECT, related_name="+")
+    decision_reason = models.TextField(blank=True)
+    action_taken = models.CharField(max_length=200, blank=True)
+
+    scope_paths: ClassVar[dict[str, str]] = {
+        "agency": "agency",
+        "district": "district",
+        "school": "school",
+        "officer": "officer",
+    }
+    role_permissions: ClassVar[dict[str, tuple[str, ...]]] = {
+        "view": (Role.SRO, Role.SUPERVISOR, Role.AGENCY_ADMIN, Role.DISTRICT_ADMIN,
+                 Role.SCHOOL_ADMIN, Role.AUDITOR, Role.SYSTEM_ADMIN),
+        "change": (Role.SUPERVISOR, Role.AGENCY_ADMIN, Role.DISTRICT_ADMIN, Role.SYSTEM_ADMIN),
+    }
+
+    class Meta:
+        ordering = ["-opened_at"]
+        indexes = [models.Index(fields=["subject_type", "subject_id"], name="flag_subject")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["kind", "subject_type", "subject_id"],
+                condition=models.Q(status="open"),
+                name="flag_one_open_per_subject",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.title

@@ -32,6 +32,17 @@ def _set_fields(obj: models.Model, data: Mapping[str, Any]) -> dict[str, Any]:
     return m2m
 
 
+def _unchanged(before: dict[str, Any], obj: models.Model, m2m: Mapping[str, Any]) -> bool:
+    """Whether the pending values of ``obj`` (not yet saved) equal its stored snapshot."""
+    pending = audit.snapshot(obj)
+    for name, values in m2m.items():
+        pending[name] = sorted(getattr(v, "pk", v) for v in values)
+    ignore = {"updated_at"}
+    return {k: v for k, v in pending.items() if k not in ignore} == {
+        k: v for k, v in before.items() if k not in ignore
+    }
+
+
 def create(
     actor: User | None,
     model: type[M],
@@ -81,6 +92,9 @@ def update(
         fresh.full_clean()
         if validate is not None:
             validate(fresh)
+        if _unchanged(before, fresh, m2m):
+            # Saving would only move updated_at: no write, no audit event.
+            return fresh
         fresh.save()
         for name, value in m2m.items():
             getattr(fresh, name).set(value)

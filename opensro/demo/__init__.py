@@ -33,9 +33,9 @@ Part = Callable[[DemoContext], None]
 
 
 def parts() -> list[tuple[str, Part]]:
-    from opensro.demo import directory
+    from opensro.demo import directory, incidents
 
-    return [("directory", directory.build)]
+    return [("directory", directory.build), ("incidents", incidents.build)]
 
 
 def build(seed: int = SEED, progress: Callable[[str], None] | None = None) -> DemoContext:

@@ -113,6 +113,7 @@ def build(ctx: DemoContext) -> None:
 def _enroll(ctx: DemoContext, school: School, years: list[SchoolYear], size: int,
             shares: tuple[float, ...]) -> None:
     rng = ctx.rng
+    cells: list[tuple[School, SchoolYear, str, str, int]] = []
     for k, year in enumerate(years):
         total = int(size * (1 + 0.015 * k) * rng.uniform(0.97, 1.03))
         for sex, sex_share in (("M", 0.512), ("F", 0.488)):
@@ -120,14 +121,14 @@ def _enroll(ctx: DemoContext, school: School, years: list[SchoolYear], size: int
             counts = [round(n_sex * s * rng.uniform(0.85, 1.15)) for s in shares]
             counts[5] += n_sex - sum(counts)  # keep the partition exact
             for code, count in zip(RACE_CODES, counts, strict=True):
-                services.set_enrollment(None, school, year, code, sex, max(count, 0))
+                cells.append((school, year, code, sex, max(count, 0)))
             idea_rate = 0.17 if sex == "M" else 0.10
-            services.set_enrollment(None, school, year, "IDEA", sex,
-                                    round(n_sex * idea_rate * rng.uniform(0.9, 1.1)))
-            services.set_enrollment(None, school, year, "504", sex,
-                                    round(n_sex * 0.03 * rng.uniform(0.8, 1.2)))
-            services.set_enrollment(None, school, year, "EL", sex,
-                                    round(n_sex * shares[0] * 0.45 * rng.uniform(0.8, 1.2)))
+            cells.append((school, year, "IDEA", sex,
+                          round(n_sex * idea_rate * rng.uniform(0.9, 1.1))))
+            cells.append((school, year, "504", sex, round(n_sex * 0.03 * rng.uniform(0.8, 1.2))))
+            cells.append((school, year, "EL", sex,
+                          round(n_sex * shares[0] * 0.45 * rng.uniform(0.8, 1.2))))
+    services.bulk_set_enrollment(None, cells)
 
 
 def _officers(ctx: DemoContext, lpd: Agency, hcso: Agency,

@@ -7,6 +7,7 @@ import datetime
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from django.core.exceptions import PermissionDenied
 from django.db import models
 from django.http import Http404, HttpRequest
 from django.shortcuts import get_object_or_404
@@ -14,7 +15,7 @@ from ninja import FilterSchema, Query, Router, Schema
 from ninja.pagination import PageNumberPagination, paginate
 from pydantic import Field
 
-from opensro.core.permissions import CHANGE, VIEW, restrict
+from opensro.core.permissions import ADD, CHANGE, VIEW, can, restrict
 from opensro.directory import services
 from opensro.directory.models import (
     Agency,
@@ -180,6 +181,10 @@ class EnrollmentIn(Schema):
     count: int = Field(ge=0)
 
 
+class EnrollmentPatch(Schema):
+    count: int | None = Field(None, ge=0)
+
+
 class OfficerOut(Schema):
     id: int
     agency_id: int
@@ -321,7 +326,10 @@ def _data(payload: Schema, user: Any, unset: bool = False) -> dict[str, Any]:
     if "agency_id" in data:
         data["agency"] = _fk(Agency, user, data.pop("agency_id"), CHANGE)
     if "officer_id" in data:
-        data["officer"] = _fk(Officer, user, data.pop("officer_id"), CHANGE)
+        # Viewing the officer is enough: the service's save-then-verify checks that
+        # the new assignment is inside the writer's scope (supervisors add assignments
+        # but do not change officers).
+        data["officer"] = _fk(Officer, user, data.pop("officer_id"), VIEW)
     if "school_id" in data:
         data["school"] = _fk(School, user, data.pop("school_id"), VIEW)
     if "districts_served" in data and data["districts_served"] is not None:
@@ -376,6 +384,8 @@ def _crud(
         @router.post(f"/{prefix}", response={201: out}, summary=f"Create a {name}",
                      operation_id=f"create_{prefix.replace('-', '_')}")
         def create_item(request: HttpRequest, payload: create_in) -> Any:  # type: ignore[valid-type]
+            if not can(request.user, ADD, model):
+                raise PermissionDenied(f"You may not add a {name}.")
             obj = create(request.user, _data(payload, request.user))
             return 201, base(request).get(pk=obj.pk)
 
@@ -403,8 +413,8 @@ _crud("schools", School, SchoolOut, SchoolFilter, SchoolIn, SchoolPatch,
       services.create_school, services.update_school)
 _crud("school-years", SchoolYear, SchoolYearOut, SchoolYearFilter, SchoolYearIn,
       SchoolYearPatch, services.create_school_year, services.update_school_year)
-_crud("enrollment", Enrollment, EnrollmentOut, EnrollmentFilter, EnrollmentIn, None,
-      _set_cell, None, related=("school_year",))
+_crud("enrollment", Enrollment, EnrollmentOut, EnrollmentFilter, EnrollmentIn,
+      EnrollmentPatch, _set_cell, services.update_enrollment, related=("school_year",))
 _crud("officers", Officer, OfficerOut, OfficerFilter, OfficerIn, OfficerPatch,
       services.create_officer, services.update_officer)
 _crud("assignments", Assignment, AssignmentOut, AssignmentFilter, AssignmentIn,

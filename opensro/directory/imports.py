@@ -29,9 +29,9 @@ from opensro.core.imports import (
     validation_messages,
 )
 from opensro.core.models import User
-from opensro.core.permissions import ADD, restrict
-from opensro.directory.models import Enrollment, School, SchoolYear
-from opensro.directory.services import set_enrollment
+from opensro.core.permissions import CHANGE, restrict
+from opensro.directory.models import School, SchoolYear
+from opensro.directory.services import bulk_set_enrollment
 from opensro.directory.validators import validate_nces_school_id
 
 COLUMNS = ("nces_school_id", "school_year", "group", "sex", "count")
@@ -50,7 +50,9 @@ def import_enrollment(
     report = ImportReport()
     schools = {s.nces_id: s for s in School.objects.all()}
     writable = (
-        set(restrict(School.objects.all(), actor, ADD).values_list("nces_id", flat=True))
+        # The schools whose enrollment the actor may set: those they may change (system,
+        # district and school administrators; the same roles that add enrollment).
+        set(restrict(School.objects.all(), actor, CHANGE).values_list("nces_id", flat=True))
         if actor is not None
         else set(schools)
     )
@@ -83,28 +85,21 @@ def import_enrollment(
     good = [p for p in parsed if p[0] not in report.rejected_lines]
     report.accepted = len(good)
     if all_or_nothing and report.errors:
-        report.accepted = 0
+        # Nothing is stored (report.stored stays False), but the counts still add up:
+        # rows in = rows that passed every check + rows rejected (architecture rule 8).
         return report
     try:
         with transaction.atomic():
-            for line, school, year, group, sex, count in good:
-                before = Enrollment.objects.filter(
-                    school=school, school_year=year, group=group, sex=sex
-                ).values_list("count", flat=True).first()
-                try:
-                    set_enrollment(actor, school, year, group, sex, count)
-                except (ValidationError, PermissionDenied) as exc:
-                    msgs = (validation_messages(exc) if isinstance(exc, ValidationError)
-                            else [("nces_school_id", str(exc))])
-                    for f, m in msgs:
-                        report.reject(line, f, m)
-                    raise _Rollback from exc
-                if before is None:
-                    report.created += 1
-                elif before == count:
-                    report.unchanged += 1
-                else:
-                    report.updated += 1
+            try:
+                report.created, report.updated, report.unchanged = bulk_set_enrollment(
+                    actor, [(school, year, group, sex, count)
+                            for _line, school, year, group, sex, count in good])
+            except (ValidationError, PermissionDenied) as exc:
+                msgs = (validation_messages(exc) if isinstance(exc, ValidationError)
+                        else [("nces_school_id", str(exc))])
+                for f, m in msgs:
+                    report.reject(0, f, m)
+                raise _Rollback from exc
     except _Rollback:
         report.accepted = 0
         report.created = report.updated = report.unchanged = 0
@@ -173,4 +168,5 @@ def _check_subsets(
 register_importer(
     "enrollment", import_enrollment,
     "enrollment by school, year, group and sex (nces_school_id,school_year,group,sex,count)",
+    all_or_nothing=True,
 )

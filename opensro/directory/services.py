@@ -7,14 +7,17 @@ lives here once.
 from __future__ import annotations
 
 import datetime
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
 from django.db.models import Q
 
+from opensro.core import audit, bulk
 from opensro.core import services as core
 from opensro.core.models import User
+from opensro.core.permissions import ADD, can, restrict
 from opensro.directory.models import (
     Agency,
     Assignment,
@@ -148,6 +151,13 @@ def set_enrollment(
     return core.update(actor, existing, {"count": count}, validate=check_enrollment_sex)
 
 
+def update_enrollment(
+    actor: User | None, cell: Enrollment, data: Mapping[str, Any]
+) -> Enrollment:
+    """Change this enrollment cell (its count, or its school, year, group or sex)."""
+    return core.update(actor, cell, data, validate=check_enrollment_sex)
+
+
 def check_enrollment_sex(cell: Enrollment) -> None:
     codes = cell.school_year.sex_codes
     if cell.sex not in codes:
@@ -155,3 +165,45 @@ def check_enrollment_sex(cell: Enrollment) -> None:
             {"sex": f"School year {cell.school_year} collects sex codes {', '.join(codes)}; "
                     f"{cell.sex!r} is not one of them."}
         )
+
+
+def bulk_set_enrollment(
+    actor: User | None, cells: Sequence[tuple[School, SchoolYear, str, str, int]]
+) -> tuple[int, int, int]:
+    """Create or change many enrollment cells (imports, demo data): new cells are
+    inserted together with one audit event each; changed cells go through
+    :func:`set_enrollment`. Returns (created, updated, unchanged)."""
+    if actor is not None and not can(actor, ADD, Enrollment):
+        raise PermissionDenied("You may not change enrollment.")
+    for _school, year, _group, sex, _count in cells:
+        if sex not in year.sex_codes:
+            raise ValidationError({"sex": f"School year {year} collects sex codes "
+                                          f"{', '.join(year.sex_codes)}; {sex!r} is not one."})
+    if actor is not None:
+        allowed = set(restrict(School.objects.all(), actor, ADD).values_list("pk", flat=True))
+        outside = [s for s, *_rest in cells if s.pk not in allowed]
+        if outside:
+            raise PermissionDenied(f"{outside[0]} is outside the schools you may change.")
+    existing = {
+        (e.school_id, e.school_year_id, e.group, e.sex): e
+        for e in Enrollment.objects.filter(
+            school__in={c[0].pk for c in cells}, school_year__in={c[1].pk for c in cells})
+    }
+    new: list[Enrollment] = []
+    updated = unchanged = 0
+    with transaction.atomic():
+        for school, year, group, sex, count in cells:
+            old = existing.get((school.pk, year.pk, group, sex))
+            if old is None:
+                new.append(Enrollment(school=school, school_year=year, group=group, sex=sex,
+                                      count=count))
+            elif old.count == count:
+                unchanged += 1
+            else:
+                core.update(actor, old, {"count": count}, validate=check_enrollment_sex)
+                updated += 1
+        for cell, pk in zip(new, bulk.reserve_ids(Enrollment, len(new)), strict=True):
+            cell.pk = pk
+        bulk.insert(Enrollment, new)
+        audit.record_many(actor, "create", [(c, None, audit.snapshot(c)) for c in new])
+    return len(new), updated, unchanged

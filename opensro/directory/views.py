@@ -11,7 +11,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from opensro.core.crud import Resource
-from opensro.core.permissions import ADD, VIEW, can, restrict
+from opensro.core.permissions import ADD, CHANGE, VIEW, can, restrict
 from opensro.directory import forms, services
 from opensro.directory.imports import import_enrollment
 from opensro.directory.models import (
@@ -71,7 +71,7 @@ RESOURCES: list[Resource] = [
         select_related=["district"],
         related=[("Assignments", "assignments", _assignments_at),
                  ("Enrollment", "enrollment", _enrollment_at)],
-        scoped_form_fields={"district": "change"},
+        scoped_form_fields={"district": "view"},
         help_text="Schools with their 12-digit NCES ID, level, grades and campus facts.",
     ),
     Resource(
@@ -84,9 +84,7 @@ RESOURCES: list[Resource] = [
         lambda actor, data: services.set_enrollment(
             actor, data["school"], data["school_year"], data["group"], data["sex"],
             data["count"]),
-        lambda actor, obj, data: services.set_enrollment(
-            actor, data["school"], data["school_year"], data["group"], data["sex"],
-            data["count"]),
+        services.update_enrollment,
         columns=[("school", "School"), ("school_year", "Year"), ("group", "Group"),
                  ("sex", "Sex"), ("count", "Students")],
         filters=["school", "school_year", "group"],
@@ -112,7 +110,7 @@ RESOURCES: list[Resource] = [
                  ("end_date", "End"), ("primary", "Primary")],
         filters=["school", "officer"],
         select_related=["officer", "school"],
-        scoped_form_fields={"officer": "change", "school": "view"},
+        scoped_form_fields={"officer": "view", "school": "view"},
         help_text="Which officer works at which school, with full history (R-A3).",
     ),
 ]
@@ -134,5 +132,5 @@ def enrollment_upload(request: HttpRequest) -> HttpResponse:
         )
     return render(request, "directory/enrollment_upload.html", {
         "form": form, "report": report,
-        "visible_schools": restrict(School.objects.all(), request.user, ADD).count(),
+        "visible_schools": restrict(School.objects.all(), request.user, CHANGE).count(),
     })

@@ -31,7 +31,13 @@ class Command(BaseCommand):
             self.stdout.write("The demo county is already built (use --reset to rebuild).")
         else:
             self.stdout.write("Building the demo county…")
-            demo.build(options["seed"] or demo.SEED, progress=lambda m: self.stdout.write("  " + m))
+            # Query logging (on with DEBUG) would slow the bulk writes several-fold.
+            debug, settings.DEBUG = settings.DEBUG, False
+            try:
+                demo.build(options["seed"] or demo.SEED,
+                           progress=lambda m: self.stdout.write("  " + m))
+            finally:
+                settings.DEBUG = debug
             self.stdout.write(f"Built in {time.perf_counter() - started:.1f} s.")
         self.stdout.write("")
         self.stdout.write(f"Sign in with any of these (password: {demo.DEMO_PASSWORD}):")

@@ -1,0 +1,100 @@
+"""Raising, clearing and deciding flags (one mechanism for every rule that needs a
+person's review). Every change is audited; a decision needs a reason.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import models, transaction
+from django.utils import timezone
+
+from opensro.core import audit
+from opensro.core.models import Flag, FlagStatus, User
+from opensro.core.permissions import require
+
+
+def raise_flag(
+    kind: str,
+    subject: models.Model,
+    *,
+    title: str,
+    evidence: dict[str, Any],
+    agency: Any = None,
+    district: Any = None,
+    school: Any = None,
+    officer: Any = None,
+    actor: User | None = None,
+) -> Flag:
+    """Open a flag for ``subject``, or refresh the evidence of the one already open."""
+    with transaction.atomic():
+        flag = Flag.objects.select_for_update().filter(
+            kind=kind, subject_type=subject._meta.label, subject_id=str(subject.pk),
+            status=FlagStatus.OPEN,
+        ).first()
+        if flag is not None:
+            if flag.evidence != audit._json_safe(evidence):
+                before = audit.snapshot(flag)
+                flag.evidence = evidence
+                flag.title = title
+                flag.save(update_fields=["evidence", "title"])
+                audit.record(actor, "refresh_flag", flag, before=before,
+                             after=audit.snapshot(flag))
+            return flag
+        flag = Flag.objects.create(
+            kind=kind, subject_type=subject._meta.label, subject_id=str(subject.pk),
+            title=title[:255], evidence=evidence, agency=agency, district=district,
+            school=school, officer=officer,
+        )
+        audit.record(actor, "raise_flag", flag, after=audit.snapshot(flag))
+    return flag
+
+
+def clear_flags(kind: str, subject: models.Model, *, reason: str,
+                actor: User | None = None) -> int:
+    """Close open flags of ``kind`` on ``subject`` whose condition no longer holds."""
+    cleared = 0
+    with transaction.atomic():
+        for flag in Flag.objects.select_for_update().filter(
+            kind=kind, subject_type=subject._meta.label, subject_id=str(subject.pk),
+            status=FlagStatus.OPEN,
+        ):
+            before = audit.snapshot(flag)
+            flag.status = FlagStatus.CLEARED
+            flag.decided_at = timezone.now()
+            flag.decision_reason = reason
+            flag.save(update_fields=["status", "decided_at", "decision_reason"])
+            audit.record(actor, "clear_flag", flag, before=before, after=audit.snapshot(flag),
+                         reason=reason)
+            cleared += 1
+    return cleared
+
+
+def decide_flag(actor: User, flag: Flag, *, agree: bool, reason: str,
+                action_taken: str = "") -> Flag:
+    """A reviewer's decision: agree (and record the action taken) or dismiss (with a
+    reason). Either way the flag leaves the open queue."""
+    errors: dict[str, str] = {}
+    if not reason.strip():
+        errors["decision_reason"] = "Give the reason for your decision."
+    if agree and not action_taken.strip():
+        errors["action_taken"] = ("Say what action was taken (coaching, training, "
+                                  "reassignment…).")
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic():
+        fresh = Flag.objects.select_for_update().get(pk=flag.pk)
+        require(actor, "change", fresh)
+        if fresh.status != FlagStatus.OPEN:
+            raise ValidationError({"status": "This flag was already decided."})
+        before = audit.snapshot(fresh)
+        fresh.status = FlagStatus.AGREED if agree else FlagStatus.DISMISSED
+        fresh.decided_at = timezone.now()
+        fresh.decided_by = actor
+        fresh.decision_reason = reason.strip()
+        fresh.action_taken = action_taken.strip()
+        fresh.save()
+        audit.record(actor, "decide_flag", fresh, before=before, after=audit.snapshot(fresh),
+                     reason=reason)
+    return fresh

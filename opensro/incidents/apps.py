@@ -1,0 +1,10 @@
+from django.apps import AppConfig
+
+
+class IncidentsConfig(AppConfig):
+    name = "opensro.incidents"
+    label = "incidents"
+    verbose_name = "Incident records"
+
+    def ready(self) -> None:
+        from opensro.incidents import imports  # noqa: F401  (registers the importer)

@@ -1,0 +1,564 @@
+"""Bulk import of incident records: ``opensro import incidents FILE.csv``.
+
+The interchange format (version 1) is documented in ``docs/imports/incidents.md`` and
+described for machines by ``opensro/incidents/schema/incidents-v1.schema.json``. One
+CSV row is one student in one incident; the rows of an incident are consecutive and
+share ``source_system`` and ``incident_id``.
+
+The same rules as the web form and the API apply (``rules.check``); every rejected
+row is reported with its line, column and reason; a re-import is idempotent by the
+source system's incident ID (an unchanged record is skipped, a changed one updated
+as an amendment). The file is streamed in batches, so memory stays flat.
+"""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import IO, Any
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from opensro.core import audit, bulk
+from opensro.core.choices import RaceEthnicity, Sex
+from opensro.core.imports import (
+    FileProblem,
+    ImportReport,
+    open_text,
+    read_rows,
+    register_importer,
+)
+from opensro.core.models import User
+from opensro.core.permissions import ADD, can, restrict
+from opensro.directory.models import Agency, Officer, School, SchoolYear
+from opensro.incidents import choices as c
+from opensro.incidents import rules, services
+from opensro.incidents.models import Incident, IncidentReason, Involvement
+
+FORMAT_VERSION = 1
+INCIDENT_COLUMNS = (
+    "source_system", "incident_id", "school_nces_id", "agency_ori", "officer_badge",
+    "occurred_at", "recorded_at", "late_entry_reason", "location", "involvement_source",
+    "requester_role", "reason", "would_call_911", "deescalation", "deescalation_notes",
+    "narrative", "status",
+)
+STUDENT_COLUMNS = (
+    "student_id", "age", "grade", "race", "sex", "idea", "section_504", "english_learner",
+    "sexual_orientation", "gender_identity", "sogi_volunteered", "role", "offense",
+    "offense_severity", "statute", "actions", "search_basis", "search_found",
+    "rights_advised", "parent_notified", "restraint_type", "restraint_minutes",
+    "force_type", "arrest_charge", "basis", "basis_details", "why_at_school",
+    "probable_cause", "removed_from_public_view", "accommodations",
+)
+REQUIRED = ("source_system", "incident_id", "school_nces_id", "agency_ori", "officer_badge",
+            "occurred_at", "location", "involvement_source", "reason", "would_call_911",
+            "race", "sex")
+OPTIONAL = tuple(col for col in INCIDENT_COLUMNS + STUDENT_COLUMNS if col not in REQUIRED)
+COLUMNS = INCIDENT_COLUMNS + STUDENT_COLUMNS
+BATCH = 500
+
+TRUE = {"1", "true", "yes", "y", "t"}
+FALSE = {"0", "false", "no", "n", "f", ""}
+ACTION_CODES = set(c.ACTION_FIELDS)
+BASIS_CODES = {b.value for b in c.Basis}
+#: Rule paths that name an incident-level or a student-level column.
+PATH_TO_COLUMN = {"officer": "officer_badge", "school": "school_nces_id",
+                  "counselled": "actions", "involvements": "race"}
+
+
+class RowProblem(Exception):
+    def __init__(self, column: str, reason: str) -> None:
+        super().__init__(reason)
+        self.column = column
+        self.reason = reason
+
+
+@dataclass
+class Lookups:
+    """Everything a row refers to, loaded once per import."""
+
+    schools: dict[str, School]
+    officers: dict[tuple[str, str], Officer]
+    agencies_by_ori: dict[str, list[Agency]]
+    reasons: dict[str, IncidentReason]
+    years: list[SchoolYear]
+    serves: set[tuple[int, int]]
+    writable_officers: set[int] | None
+
+    @classmethod
+    def load(cls, actor: User | None) -> Lookups:
+        agencies: dict[str, list[Agency]] = {}
+        for agency in Agency.objects.all():
+            if agency.ori:
+                agencies.setdefault(agency.ori.upper(), []).append(agency)
+        officers = {
+            (o.agency.ori.upper(), o.badge_number.upper()): o
+            for o in Officer.objects.select_related("agency")
+            if o.agency.ori
+        }
+        writable = None
+        if actor is not None:
+            # An importing user may record for the officers in their scope.
+            writable = set(restrict(Officer.objects.all(), actor, "view").values_list(
+                "pk", flat=True))
+        return cls(
+            schools={s.nces_id: s for s in School.objects.select_related("district")},
+            officers=officers,
+            agencies_by_ori=agencies,
+            reasons={r.code: r for r in IncidentReason.objects.all()},
+            years=list(SchoolYear.objects.all()),
+            serves=set(Agency.districts_served.through.objects.values_list(
+                "agency_id", "district_id")),
+            writable_officers=writable,
+        )
+
+
+def _choice(value: str, column: str, options: dict[str, Any], blank: bool = False) -> str:
+    if not value and blank:
+        return ""
+    if value not in options:
+        raise RowProblem(column, f"unknown code {value!r}; use one of "
+                         + ", ".join(sorted(options)))
+    return value
+
+
+def _bool(value: str, column: str) -> bool:
+    low = value.lower()
+    if low in TRUE:
+        return True
+    if low in FALSE:
+        return False
+    raise RowProblem(column, f"{value!r} is not yes or no (use true/false, yes/no or 1/0)")
+
+
+def _int(value: str, column: str) -> int | None:
+    if not value:
+        return None
+    try:
+        number = int(value)
+    except ValueError:
+        raise RowProblem(column, f"{value!r} is not a whole number") from None
+    if number < 0:
+        raise RowProblem(column, f"{number} is negative")
+    return number
+
+
+def _datetime(value: str, column: str, zone: ZoneInfo) -> datetime.datetime | None:
+    if not value:
+        return None
+    try:
+        moment = datetime.datetime.fromisoformat(value)
+    except ValueError:
+        raise RowProblem(column, f"{value!r} is not a date and time like "
+                         "2025-10-14T09:35 or 2025-10-14T09:35-04:00") from None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=zone)
+    return moment
+
+
+def _codes(value: str, column: str, allowed: set[str]) -> list[str]:
+    codes = [v.strip() for v in value.replace(",", ";").split(";") if v.strip()]
+    unknown = [v for v in codes if v not in allowed]
+    if unknown:
+        raise RowProblem(column, f"unknown code(s) {', '.join(unknown)}; use "
+                         + ", ".join(sorted(allowed)))
+    return codes
+
+
+CHOICES: dict[str, dict[str, Any]] = {
+    "location": dict(c.Location.choices),
+    "involvement_source": dict(c.InvolvementSource.choices),
+    "requester_role": dict(c.RequesterRole.choices),
+    "would_call_911": dict(c.YesNo.choices),
+    "deescalation": dict(c.Deescalation.choices),
+    "grade": dict(c.Grade.choices),
+    "race": dict(RaceEthnicity.choices),
+    "sex": dict(Sex.choices),
+    "role": dict(c.StudentRole.choices),
+    "offense_severity": dict(c.Severity.choices),
+    "search_basis": dict(c.SearchBasis.choices),
+    "search_found": dict(c.SearchFound.choices),
+    "rights_advised": dict(c.YesNo.choices),
+    "parent_notified": dict(c.YesNo.choices),
+    "restraint_type": dict(c.RestraintType.choices),
+    "force_type": dict(c.ForceType.choices),
+    "removed_from_public_view": dict(c.YesNo.choices),
+    "status": {"draft": "Draft", "submitted": "Submitted"},
+}
+OPTIONAL_CHOICES = {"requester_role", "deescalation", "grade", "search_basis", "search_found",
+                    "rights_advised", "parent_notified", "restraint_type", "force_type",
+                    "removed_from_public_view"}
+TEXT = {"late_entry_reason": 300, "deescalation_notes": 500, "narrative": 20000,
+        "sexual_orientation": 40, "gender_identity": 40, "offense": 120, "statute": 60,
+        "arrest_charge": 120, "basis_details": 20000, "why_at_school": 20000,
+        "probable_cause": 20000, "accommodations": 20000}
+
+
+def parse_incident(row: dict[str, str], look: Lookups, zone: ZoneInfo) -> dict[str, Any]:
+    """Incident-level values of a row, checked and converted."""
+    problems: list[RowProblem] = []
+    data: dict[str, Any] = {"source_system": row["source_system"],
+                            "source_record_id": row["incident_id"]}
+    if not row["source_system"]:
+        problems.append(RowProblem("source_system", "required"))
+    if not row["incident_id"]:
+        problems.append(RowProblem("incident_id", "required"))
+    school = look.schools.get(row["school_nces_id"])
+    if school is None:
+        problems.append(RowProblem("school_nces_id", f"no school with NCES ID "
+                                   f"{row['school_nces_id']!r} in the directory"))
+    data["school"] = school
+    ori, badge = row["agency_ori"].upper(), row["officer_badge"].upper()
+    officer = look.officers.get((ori, badge))
+    if ori not in look.agencies_by_ori:
+        problems.append(RowProblem("agency_ori", f"no agency with ORI {row['agency_ori']!r}"))
+    elif officer is None:
+        problems.append(RowProblem("officer_badge", f"no officer with badge {badge!r} in "
+                                   f"agency {row['agency_ori']}"))
+    elif look.writable_officers is not None and officer.pk not in look.writable_officers:
+        problems.append(RowProblem("officer_badge", f"officer {badge} is outside your scope"))
+    data["officer"] = officer
+    for column, parse in (("occurred_at", True), ("recorded_at", False)):
+        try:
+            data[column] = _datetime(row.get(column, ""), column, zone)
+            if parse and data[column] is None:
+                problems.append(RowProblem(column, "required"))
+        except RowProblem as exc:
+            problems.append(exc)
+    if data.get("recorded_at") is None:
+        data["recorded_at"] = data.get("occurred_at")
+    for column in ("location", "involvement_source", "requester_role", "would_call_911",
+                   "deescalation"):
+        try:
+            data[column] = _choice(row.get(column, ""), column, CHOICES[column],
+                                   blank=column in OPTIONAL_CHOICES)
+        except RowProblem as exc:
+            problems.append(exc)
+    reason = look.reasons.get(row["reason"])
+    if reason is None:
+        problems.append(RowProblem("reason", f"unknown reason code {row['reason']!r}; see "
+                                   "docs/imports/incidents.md for the list"))
+    data["reason"] = reason
+    try:
+        data["status"] = _choice(row.get("status") or "submitted", "status", CHOICES["status"])
+    except RowProblem as exc:
+        problems.append(exc)
+    for column in ("late_entry_reason", "deescalation_notes", "narrative"):
+        data[column] = _text(row, column, problems)
+    if problems:
+        raise _Problems(problems)
+    return data
+
+
+def _text(row: dict[str, str], column: str, problems: list[RowProblem]) -> str:
+    value = row.get(column, "")
+    if len(value) > TEXT[column]:
+        problems.append(RowProblem(column, f"longer than {TEXT[column]} characters"))
+    return value
+
+
+class _Problems(Exception):
+    def __init__(self, problems: list[RowProblem]) -> None:
+        super().__init__("; ".join(p.reason for p in problems))
+        self.problems = problems
+
+
+def parse_student(row: dict[str, str]) -> dict[str, Any]:
+    """Student-level values of a row, checked and converted."""
+    problems: list[RowProblem] = []
+    data: dict[str, Any] = {"student_id": row.get("student_id", "")}
+    for column in ("grade", "race", "sex", "role", "offense_severity", "search_basis",
+                   "search_found", "rights_advised", "parent_notified", "restraint_type",
+                   "force_type", "removed_from_public_view"):
+        value = row.get(column, "")
+        if column == "role" and not value:
+            value = c.StudentRole.SUBJECT
+        if column == "offense_severity" and not value:
+            value = c.Severity.NONE
+        try:
+            data[column] = _choice(value, column, CHOICES[column],
+                                   blank=column in OPTIONAL_CHOICES)
+        except RowProblem as exc:
+            problems.append(exc)
+    for column in ("idea", "section_504", "english_learner", "sogi_volunteered"):
+        try:
+            data[column] = _bool(row.get(column, ""), column)
+        except RowProblem as exc:
+            problems.append(exc)
+    for column in ("age", "restraint_minutes"):
+        try:
+            data[column] = _int(row.get(column, ""), column)
+        except RowProblem as exc:
+            problems.append(exc)
+    if data.get("age") is not None and not 3 <= data["age"] <= 22:
+        problems.append(RowProblem("age", f"{data['age']} is outside 3 to 22"))
+    try:
+        actions = _codes(row.get("actions", ""), "actions", ACTION_CODES)
+        for action in c.ACTION_FIELDS:
+            data[action] = action in actions
+    except RowProblem as exc:
+        problems.append(exc)
+    try:
+        data["basis"] = _codes(row.get("basis", ""), "basis", BASIS_CODES)
+    except RowProblem as exc:
+        problems.append(exc)
+    for column in ("sexual_orientation", "gender_identity", "offense", "statute",
+                   "arrest_charge", "basis_details", "why_at_school", "probable_cause",
+                   "accommodations"):
+        data[column] = _text(row, column, problems)
+    if problems:
+        raise _Problems(problems)
+    return data
+
+
+@dataclass
+class Group:
+    """The rows of one incident."""
+
+    key: tuple[str, str]
+    lines: list[int] = field(default_factory=list)
+    rows: list[dict[str, str]] = field(default_factory=list)
+
+    def digest(self) -> str:
+        h = hashlib.sha256()
+        for row in self.rows:
+            h.update("\x1f".join(row.get(col, "") for col in COLUMNS).encode())
+            h.update(b"\x1e")
+        return h.hexdigest()
+
+
+def _groups(rows: Iterator[tuple[int, dict[str, str]]], report: ImportReport
+            ) -> Iterator[Group]:
+    current: Group | None = None
+    seen: dict[tuple[str, str], int] = {}
+    for line, row in rows:
+        report.rows_in += 1
+        if "__extra__" in row:
+            report.reject(line, "", "the row has more values than the header has columns")
+            continue
+        key = (row["source_system"], row["incident_id"])
+        if current is not None and key == current.key:
+            current.lines.append(line)
+            current.rows.append(row)
+            continue
+        if current is not None:
+            yield current
+        if key in seen and key[1]:
+            report.reject(line, "incident_id", f"incident {key[1]} already appeared ending "
+                          f"at line {seen[key]}; keep the rows of one incident together")
+            current = None
+            continue
+        current = Group(key, [line], [row])
+        seen[key] = line
+    if current is not None:
+        yield current
+
+
+def _column_for(path: str) -> tuple[int | None, str]:
+    parts = path.split(".")
+    if parts[0] == "involvements" and len(parts) == 3:
+        return int(parts[1]), PATH_TO_COLUMN.get(parts[2], parts[2])
+    return None, PATH_TO_COLUMN.get(parts[0], parts[0])
+
+
+@dataclass
+class Prepared:
+    group: Group
+    data: dict[str, Any]
+    students: list[dict[str, Any]]
+    incident: Incident
+    involvements: list[Involvement]
+    digest: str
+
+
+def _prepare(group: Group, look: Lookups, zone: ZoneInfo, report: ImportReport,
+             now: datetime.datetime) -> Prepared | None:
+    failed = False
+    try:
+        data = parse_incident(group.rows[0], look, zone)
+    except _Problems as exc:
+        for p in exc.problems:
+            report.reject(group.lines[0], p.column, p.reason)
+        data, failed = {}, True
+    students: list[dict[str, Any]] = []
+    for line, row in zip(group.lines, group.rows, strict=True):
+        try:
+            students.append(parse_student(row))
+        except _Problems as exc:
+            for p in exc.problems:
+                report.reject(line, p.column, p.reason)
+            failed = True
+    if failed:
+        for line in group.lines:
+            report.rejected_lines.add(line)
+        return None
+    status = data.pop("status")
+    incident = services.build_incident(data)
+    incident.status = c.Status.SUBMITTED if status == "submitted" else c.Status.DRAFT
+    rows = services.build_involvements(incident, students)
+    officer, school = incident.officer, incident.school
+    serves = (officer.agency_id, school.district_id) in look.serves
+    problems = rules.check(incident, rows, submitting=status == "submitted", now=now,
+                           agency_serves_school=serves)
+    year = _year_for(look.years, incident.occurred_at)
+    if year is None:
+        day = timezone.localtime(incident.occurred_at).date().isoformat()
+        problems.errors.setdefault("occurred_at", []).append(
+            f"No school year covers {day}; a system administrator must add it first.")
+    if problems:
+        for path, messages in problems.errors.items():
+            index, column = _column_for(path)
+            line = group.lines[index] if index is not None else group.lines[0]
+            for message in messages:
+                report.reject(line, column, message)
+        for line in group.lines:
+            report.rejected_lines.add(line)
+        return None
+    incident.school_year = year  # type: ignore[assignment]
+    if incident.status == c.Status.SUBMITTED:
+        incident.submitted_at = incident.recorded_at
+    data["status"] = status
+    return Prepared(group, data, students, incident, rows, group.digest())
+
+
+def _year_for(years: list[SchoolYear], moment: datetime.datetime) -> SchoolYear | None:
+    day = timezone.localtime(moment).date()
+    for year in years:
+        if year.start_date <= day <= year.end_date:
+            return year
+    return None
+
+
+def _write(actor: User | None, batch: list[Prepared], report: ImportReport) -> None:
+    """Store one batch: new incidents in bulk (one audit event each, chained in order);
+    changed ones through the service as amendments; unchanged ones skipped."""
+    if not batch:
+        return
+    keys = {(p.incident.source_system, p.incident.source_record_id) for p in batch}
+    existing = {
+        (i.source_system, i.source_record_id): i
+        for i in Incident.objects.filter(
+            source_system__in={k[0] for k in keys},
+            source_record_id__in={k[1] for k in keys},
+        )
+    }
+    new: list[Prepared] = []
+    for p in batch:
+        old = existing.get((p.incident.source_system, p.incident.source_record_id))
+        if old is None:
+            new.append(p)
+        elif old.source_hash == p.digest:
+            report.unchanged += 1
+        else:
+            data = {**p.data, "source_hash": p.digest}
+            submit = data.pop("status") == "submitted"
+            services.save_incident(actor, data, p.students, incident=old, submit=submit,
+                                   amend_reason="Updated by re-import from "
+                                                f"{p.incident.source_system}")
+            report.updated += 1
+    if not new:
+        return
+    for p, pk in zip(new, bulk.reserve_ids(Incident, len(new)), strict=True):
+        p.incident.source_hash = p.digest
+        p.incident.pk = pk
+    bulk.insert(Incident, [p.incident for p in new])
+    rows: list[Involvement] = []
+    for p in new:
+        services.derive(p.incident, p.involvements)
+        rows.extend(p.involvements)
+    for inv, pk in zip(rows, bulk.reserve_ids(Involvement, len(rows)), strict=True):
+        inv.pk = pk
+    bulk.insert(Involvement, rows)
+    events = []
+    for p in new:
+        after = audit.fields_snapshot(p.incident)
+        after["other_officers"] = []
+        after["involvements"] = [audit.fields_snapshot(i) for i in p.involvements]
+        events.append((p.incident, None, after))
+    audit.record_many(actor, "import", events)
+    for p in new:
+        if p.incident.status != c.Status.DRAFT and rules.discipline_case(
+            p.incident, p.involvements, p.incident.reason.kind
+        ):
+            services.refresh_discipline_flag(p.incident, p.involvements, actor)
+    report.created += len(new)
+
+
+class _Rollback(Exception):
+    pass
+
+
+def import_incidents(
+    source: IO[bytes] | bytes,
+    actor: User | None,
+    *,
+    all_or_nothing: bool = False,
+    progress: Callable[[int], None] | None = None,
+) -> ImportReport:
+    """Import incident records (format version 1). With ``all_or_nothing`` one bad row
+    means nothing is stored; otherwise valid incidents are stored and bad ones reported.
+    """
+    report = ImportReport()
+    if actor is not None and not can(actor, ADD, Incident):
+        report.reject(0, "", "You may not import incident records.")
+        return report
+    look = Lookups.load(actor)
+    zone = ZoneInfo(settings.TIME_ZONE)
+    now = timezone.now()
+
+    def batches() -> Iterator[list[Prepared]]:
+        batch: list[Prepared] = []
+        for group in _groups(read_rows(open_text(source), REQUIRED, OPTIONAL), report):
+            prepared = _prepare(group, look, zone, report, now)
+            if progress is not None:
+                progress(len(group.rows))
+            if prepared is not None:
+                batch.append(prepared)
+            if len(batch) >= BATCH:
+                yield batch
+                batch = []
+        if batch:
+            yield batch
+
+    try:
+        if all_or_nothing:
+            with transaction.atomic():
+                for batch in batches():
+                    if not report.errors:
+                        _write(actor, batch, report)
+                if report.errors:
+                    raise _Rollback
+        else:
+            for batch in batches():
+                with transaction.atomic():
+                    _write(actor, batch, report)
+    except FileProblem as exc:
+        report.reject(0, "", str(exc))
+        if all_or_nothing:
+            report.created = report.updated = report.unchanged = 0
+        report.stored = report.created + report.updated > 0
+        return report
+    except _Rollback:
+        report.created = report.updated = report.unchanged = 0
+        report.accepted = 0
+        return report
+    except (ValidationError, PermissionDenied) as exc:
+        report.reject(0, "", f"stopped: {exc}")
+        report.created = report.updated = report.unchanged = 0
+        return report
+    report.accepted = report.rows_in - report.rejected
+    report.stored = True
+    return report
+
+
+register_importer(
+    "incidents", import_incidents,
+    "incident records, one row per student (docs/imports/incidents.md, format version 1)",
+    all_or_nothing=False,
+)

@@ -1,0 +1,158 @@
+"""Browser-test fixtures: one headless Chromium per session, a fresh context per test.
+
+The tests drive the real application served by pytest-django's ``live_server`` in a
+thread, through Playwright's synchronous API and the system Chromium
+(``OPENSRO_CHROMIUM``, default ``/usr/bin/chromium``); nothing is downloaded.
+
+Playwright's sync API keeps an asyncio event loop alive in the main thread, so Django's
+"you are in an async context" guard would refuse every ORM call the tests (and the
+fixtures' flush) make. The guard is relaxed for this process only; the ORM is still only
+used synchronously, from one thread at a time.
+
+When a test fails, a full-page screenshot of each of its pages is saved under
+``test-artifacts/`` (gitignored).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+
+import pytest
+from playwright.sync_api import (
+    Browser,
+    BrowserContext,
+    Page,
+    Playwright,
+    expect,
+    sync_playwright,
+)
+
+from conftest import PASSWORD, World, build_world
+
+REPO_DIR = Path(__file__).resolve().parents[2]
+ARTIFACTS_DIR = REPO_DIR / "test-artifacts"
+CHROMIUM_ARGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+    "--disable-component-update", "--disable-sync", "--disable-quic", "--no-first-run",
+]
+DESKTOP = {"viewport": {"width": 1280, "height": 900}}
+MOBILE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True,
+          "device_scale_factor": 2}
+TIMEOUT_MS = 10_000
+
+#: The dashboard heading of each persona's role (Role labels in opensro.core.choices).
+ROLE_LABELS = {
+    "sro": "School resource officer",
+    "supervisor": "SRO supervisor",
+    "agency_admin": "Agency administrator",
+    "school_admin": "School administrator",
+    "district_admin": "District administrator",
+    "analyst": "Analyst",
+    "auditor": "Auditor",
+    "system_admin": "System administrator",
+}
+
+
+@pytest.hookimpl(wrapper=True, tryfirst=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[Any]) -> Any:
+    """Remember each phase's report on the item, so fixtures can tell a failed test."""
+    report = yield
+    setattr(item, f"rep_{report.when}", report)
+    return report
+
+
+@pytest.fixture(scope="session")
+def playwright() -> Iterator[Playwright]:
+    with sync_playwright() as pw:
+        yield pw
+
+
+@pytest.fixture(scope="session")
+def browser(playwright: Playwright) -> Iterator[Browser]:
+    executable = os.environ.get("OPENSRO_CHROMIUM", "/usr/bin/chromium")
+    if not Path(executable).exists():
+        pytest.fail(f"Chromium not found at {executable}; set OPENSRO_CHROMIUM to its path.")
+    browser = playwright.chromium.launch(executable_path=executable, headless=True,
+                                         args=CHROMIUM_ARGS)
+    yield browser
+    browser.close()
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings: Any) -> None:
+    """Every test builds nine users; the production hasher would make that take seconds."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+def _screenshot_on_failure(request: pytest.FixtureRequest, page: Page, tag: str) -> None:
+    failed = any(getattr(getattr(request.node, f"rep_{when}", None), "failed", False)
+                 for when in ("setup", "call"))
+    if not failed or page.is_closed():
+        return
+    ARTIFACTS_DIR.mkdir(exist_ok=True)
+    name = re.sub(r"[^A-Za-z0-9_.-]+", "_", request.node.nodeid)[-150:]
+    path = ARTIFACTS_DIR / f"{name}-{tag}.png"
+    try:
+        page.screenshot(path=str(path), full_page=True)
+        print(f"\nscreenshot of the failed page: {path}  (url {page.url})")
+    except Exception as exc:  # a crashed page must not hide the test's own failure
+        print(f"\ncould not save a screenshot: {exc}")
+
+
+def _open_page(browser: Browser, live_server: Any, options: dict[str, Any],
+               request: pytest.FixtureRequest, tag: str) -> Iterator[Page]:
+    context: BrowserContext = browser.new_context(base_url=live_server.url, locale="en-US",
+                                                  **options)
+    context.set_default_timeout(TIMEOUT_MS)
+    page = context.new_page()
+    try:
+        yield page
+    finally:
+        _screenshot_on_failure(request, page, tag)
+        context.close()
+
+
+@pytest.fixture
+def page(browser: Browser, live_server: Any, request: pytest.FixtureRequest) -> Iterator[Page]:
+    """A desktop page (1280×900) in a fresh context whose base URL is the live server."""
+    yield from _open_page(browser, live_server, DESKTOP, request, "desktop")
+
+
+@pytest.fixture
+def mobile_page(browser: Browser, live_server: Any,
+                request: pytest.FixtureRequest) -> Iterator[Page]:
+    """A phone-sized page (390×844, touch, 2× pixels) in a fresh context."""
+    yield from _open_page(browser, live_server, MOBILE, request, "mobile")
+
+
+@pytest.fixture
+def live_world(transactional_db: Any) -> World:
+    """The shared test world, committed so that the live server's thread can see it."""
+    return build_world()
+
+
+def sign_in(page: Page, username: str, password: str = PASSWORD) -> None:
+    """Sign in through the login form and wait for the dashboard."""
+    page.goto("/accounts/login/")
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url("**/dashboard/")
+    expect(page.get_by_role("heading", level=1, name="Dashboard")).to_be_visible()
+
+
+@pytest.fixture
+def signed_in(page: Page, live_world: World) -> Callable[[str], Page]:
+    """``signed_in("district_admin")`` signs that persona in on ``page`` and returns it."""
+
+    def _sign_in(username: str) -> Page:
+        sign_in(page, username)
+        return page
+
+    return _sign_in
