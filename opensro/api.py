@@ -12,6 +12,7 @@ from typing import Any
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from ninja import NinjaAPI
+from ninja.errors import ValidationError as NinjaValidationError
 from ninja.errors import ValidationError as RequestValidationError
 from ninja.security import APIKeyCookie, HttpBearer
 
@@ -93,12 +94,26 @@ def on_not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
     return api.create_response(request, {"detail": str(exc) or "Not found."}, status=404)
 
 
+@api.exception_handler(NinjaValidationError)
+def on_schema_error(request: HttpRequest, exc: NinjaValidationError) -> HttpResponse:
+    """Malformed requests get the same error shape as rule violations."""
+    detail = []
+    for err in exc.errors:
+        loc = [str(p) for p in err.get("loc", ()) if p not in ("body", "payload", "query")]
+        detail.append({"field": ".".join(loc), "message": err.get("msg", "invalid value")})
+    return api.create_response(request, {"detail": detail}, status=422)
+
+
 def _register() -> None:
     from opensro.core.api import router as core_router
     from opensro.directory.api import router as directory_router
+    from opensro.incidents.api import activities
+    from opensro.incidents.api import router as incidents_router
 
     api.add_router("/", core_router)
     api.add_router("/directory/", directory_router)
+    api.add_router("/incidents", incidents_router)
+    api.add_router("/activities", activities)
 
 
 _register()

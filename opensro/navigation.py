@@ -13,8 +13,15 @@ from opensro.core.permissions import VIEW, can, has_role
 
 def menu_for(user: Any) -> list[dict[str, str]]:
     from opensro.directory.views import RESOURCES
+    from opensro.incidents.models import Activity, Incident
 
     items = [{"label": "Dashboard", "url": reverse("dashboard")}]
+    if can(user, VIEW, Incident):
+        items.append({"label": "Incidents", "url": reverse("incident-list")})
+    if can(user, "review", Incident):
+        items.append({"label": "Review queue", "url": reverse("incident-review-queue")})
+    if can(user, VIEW, Activity):
+        items.append({"label": "Activities", "url": reverse("activities-list")})
     for resource in RESOURCES:
         if can(user, VIEW, resource.model):
             items.append({"label": resource.title, "url": resource.list_url()})

@@ -17,6 +17,7 @@ urlpatterns = [
     path("accounts/password/done/", auth_views.PasswordChangeDoneView.as_view(),
          name="password_change_done"),
     path("directory/", include("opensro.directory.urls")),
+    path("incidents/", include("opensro.incidents.urls")),
     path("", include("opensro.core.urls")),
     path("api/", api.urls),
     path("admin/", admin.site.urls),

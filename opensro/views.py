@@ -12,7 +12,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 
 from opensro.core.choices import Role
-from opensro.core.models import AuditEvent, Disclosure
+from opensro.core.models import AuditEvent, Disclosure, Flag, FlagStatus
 from opensro.core.permissions import ADD, VIEW, can, grants, restrict
 from opensro.directory.models import (
     Agency,
@@ -23,6 +23,9 @@ from opensro.directory.models import (
     School,
     SchoolYear,
 )
+from opensro.incidents.choices import Status as IncidentStatus
+from opensro.incidents.models import Incident
+from opensro.incidents.selectors import review_queue
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -48,18 +51,41 @@ def _section(user: Any, role: str, today: datetime.date) -> dict[str, Any]:
     section: dict[str, Any] = {"role": Role(role).label, "code": role, "cards": [], "todo": []}
     cards, todo = section["cards"], section["todo"]
 
+    incidents = restrict(Incident.objects.all(), user, VIEW)
+    this_year = incidents.filter(school_year=year) if year else incidents.none()
+
     if role == Role.SRO:
         mine = list(current)
-        cards.append({"label": "Current assignments", "value": len(mine),
-                      "url": reverse("assignments-list")})
+        drafts = incidents.filter(status=IncidentStatus.DRAFT).count()
+        cards += [
+            {"label": "Log an incident", "value": "+", "url": reverse("incident-create")},
+            {"label": "My drafts", "value": drafts,
+             "url": reverse("incident-list") + "?status=draft"},
+            {"label": f"My incidents ({year})" if year else "My incidents",
+             "value": this_year.count(), "url": reverse("incident-list")},
+            {"label": "Current assignments", "value": len(mine),
+             "url": reverse("assignments-list")},
+        ]
         section["list"] = [str(a.school) for a in mine]
         if not mine:
             todo.append("You have no current school assignment. Ask your supervisor to record it.")
+        if drafts:
+            todo.append(f"You have {drafts} draft(s): finish and submit them.")
         return section
 
     if role in (Role.SUPERVISOR, Role.AGENCY_ADMIN):
         officers = restrict(Officer.objects.filter(status="active"), user, VIEW)
         unassigned = officers.exclude(pk__in=current.values("officer_id"))
+        waiting = review_queue(user).count()
+        flags = restrict(Flag.objects.filter(status=FlagStatus.OPEN), user, VIEW).count()
+        cards += [
+            {"label": "Awaiting your review", "value": waiting,
+             "url": reverse("incident-review-queue")},
+            {"label": "Open discipline-involvement flags", "value": flags,
+             "url": reverse("incident-list") + "?flag=open"},
+        ]
+        if waiting:
+            todo.append(f"{waiting} submitted record(s) await review (R-D8).")
         cards += [
             {"label": "Active officers", "value": officers.count(),
              "url": reverse("officers-list")},
@@ -80,6 +106,12 @@ def _section(user: Any, role: str, today: datetime.date) -> dict[str, Any]:
         total = enrolled.filter(group__in=["HI", "AM", "AS", "HP", "BL", "WH", "TR"]).aggregate(
             n=Sum("count"))["n"] or 0
         cards += [
+            {"label": f"SRO incidents ({year})" if year else "SRO incidents",
+             "value": this_year.exclude(status=IncidentStatus.DRAFT).count(),
+             "url": reverse("incident-list")},
+            {"label": "Open discipline-involvement flags",
+             "value": restrict(Flag.objects.filter(status=FlagStatus.OPEN), user, VIEW).count(),
+             "url": reverse("incident-list") + "?flag=open"},
             {"label": "Schools", "value": schools.count(), "url": reverse("schools-list")},
             {"label": f"Students enrolled ({year})" if year else "Students enrolled",
              "value": total, "url": reverse("enrollment-list")},

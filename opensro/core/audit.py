@@ -149,15 +149,23 @@ def record(
 
 
 def record_disclosure(
-    user: User, obj: models.Model, fields: Iterable[str], *, purpose: str = "", channel: str = "web"
+    user: User,
+    obj: models.Model | None,
+    fields: Iterable[str],
+    *,
+    purpose: str = "",
+    channel: str = "web",
+    object_type: str = "",
+    object_id: str = "",
 ) -> Disclosure:
-    """Log a read of student-identifying data (R-D7)."""
+    """Log a read of student-identifying data (R-D7): one record (``obj``) or a set of
+    them (``object_type`` and a description in ``object_id``, e.g. an export)."""
     return Disclosure.objects.create(
         user=user,
         user_label=user.get_username(),
         request_id=current_request_id(),
-        object_type=obj._meta.label,
-        object_id=str(obj.pk),
+        object_type=obj._meta.label if obj is not None else object_type,
+        object_id=str(obj.pk) if obj is not None else object_id[:64],
         fields=sorted(fields),
         purpose=purpose,
         channel=channel,

@@ -1,0 +1,119 @@
+"""Reads of incident records, always scoped to the user (architecture rule 3)."""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Mapping
+from typing import Any
+
+from django.db.models import Exists, OuterRef, Q, QuerySet
+
+from opensro.core.audit import record_disclosure
+from opensro.core.models import Flag, FlagStatus
+from opensro.core.permissions import VIEW, grants, restrict
+from opensro.directory.models import Assignment, Officer, School
+from opensro.incidents import choices as c
+from opensro.incidents.models import Incident, Involvement
+
+DISCIPLINE_FLAG = "discipline_involvement"
+
+
+def incidents_for(user: Any, action: str = VIEW) -> QuerySet[Incident]:
+    qs = Incident.objects.select_related("school", "officer", "reason")
+    return restrict(qs, user, action)
+
+
+def filter_incidents(qs: QuerySet[Incident], params: Mapping[str, Any]) -> QuerySet[Incident]:
+    """Apply the list filters (dates, school, officer, action, status, flag)."""
+    if params.get("date_from"):
+        qs = qs.filter(occurred_at__date__gte=params["date_from"])
+    if params.get("date_to"):
+        qs = qs.filter(occurred_at__date__lte=params["date_to"])
+    if params.get("school"):
+        qs = qs.filter(school=params["school"])
+    if params.get("officer"):
+        qs = qs.filter(officer=params["officer"])
+    if params.get("status"):
+        qs = qs.filter(status=params["status"])
+    action = params.get("action")
+    if action and action in c.ACTION_FIELDS:
+        qs = qs.filter(Exists(Involvement.objects.filter(incident=OuterRef("pk"),
+                                                         **{action: True})))
+    flag = params.get("flag")
+    if flag:
+        flags = Flag.objects.filter(kind=DISCIPLINE_FLAG, subject_type=Incident._meta.label)
+        if flag == "open":
+            flags = flags.filter(status=FlagStatus.OPEN)
+        ids = flags.values_list("subject_id", flat=True)
+        qs = qs.filter(pk__in=[int(i) for i in ids])
+    return qs
+
+
+def review_queue(user: Any) -> QuerySet[Incident]:
+    return restrict(
+        Incident.objects.select_related("school", "officer", "reason").filter(
+            status__in=[c.Status.SUBMITTED, c.Status.AMENDED]),
+        user, "review",
+    ).order_by("submitted_at", "id")
+
+
+def may_see_identity(user: Any, incident: Incident) -> bool:
+    """A grant with student identity that covers this incident (R-D7)."""
+    if not any(s.identity for s in grants(user)):
+        return False
+    for scope in grants(user):
+        if not scope.identity:
+            continue
+        if scope.kind == "all":
+            return True
+        if scope.kind == "agency" and incident.officer.agency_id == scope.target_id:
+            return True
+        if scope.kind == "district" and incident.school.district_id == scope.target_id:
+            return True
+        if scope.kind == "school" and incident.school_id == scope.target_id:
+            return True
+        if scope.kind == "officer" and incident.officer_id == scope.target_id:
+            return True
+    return False
+
+
+def involvements_for_display(user: Any, incident: Incident, channel: str = "web"
+                             ) -> tuple[list[Involvement], bool]:
+    """The incident's students, with pseudonyms blanked unless the user may see them.
+    Showing an identified record writes a disclosure entry (FERPA, R-D7)."""
+    rows = list(incident.involvements.all())
+    identified = may_see_identity(user, incident) and any(r.student_pseudonym for r in rows)
+    if identified:
+        record_disclosure(user, incident, ["student_pseudonym"], channel=channel,
+                          purpose="view incident record")
+    else:
+        for r in rows:
+            r.student_pseudonym = ""
+    return rows, identified
+
+
+def schools_for_logging(user: Any, on: datetime.date | None = None) -> QuerySet[School]:
+    """Schools an SRO may log at: their current assignments; others: their scope."""
+    on = on or datetime.date.today()
+    officer = getattr(user, "officer", None)
+    if officer is not None:
+        current = Assignment.objects.filter(officer=officer, start_date__lte=on).filter(
+            Q(end_date__isnull=True) | Q(end_date__gte=on)).values("school_id")
+        assigned = School.objects.filter(pk__in=current)
+        if assigned.exists():
+            return assigned
+    return restrict(School.objects.all(), user, VIEW)
+
+
+def officers_for_logging(user: Any) -> QuerySet[Officer]:
+    return restrict(Officer.objects.select_related("agency"), user, VIEW)
+
+
+def primary_school(user: Any, on: datetime.date | None = None) -> School | None:
+    officer = getattr(user, "officer", None)
+    if officer is None:
+        return None
+    on = on or datetime.date.today()
+    a = Assignment.objects.filter(officer=officer, primary=True, start_date__lte=on).filter(
+        Q(end_date__isnull=True) | Q(end_date__gte=on)).select_related("school").first()
+    return a.school if a else None
