@@ -28,7 +28,9 @@ def menu_for(user: Any) -> list[dict[str, str]]:
     if has_role(user, Role.AUDITOR, Role.SYSTEM_ADMIN):
         items.append({"label": "Audit log", "url": reverse("audit-log")})
     items.append({"label": "API tokens", "url": reverse("tokens")})
-    if has_role(user, Role.SYSTEM_ADMIN) or getattr(user, "is_staff", False):
+    # The administration site admits active staff accounts only; a system administrator
+    # granted by role alone would meet its sign-in page, so the link follows is_staff.
+    if getattr(user, "is_staff", False) and getattr(user, "is_active", False):
         items.append({"label": "Administration", "url": reverse("admin:index")})
     return items
 

@@ -16,7 +16,7 @@ from opensro.incidents.models import Activity, Incident, IncidentReason, Involve
 RADIO = forms.RadioSelect(attrs={"class": "inline-choices"})
 
 
-class ReasonChoiceField(forms.ModelChoiceField):  # type: ignore[type-arg]
+class ReasonChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, obj: Any) -> str:
         return str(obj.label)
 

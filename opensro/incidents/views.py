@@ -139,10 +139,11 @@ def _with_extra_student(request: HttpRequest) -> Any:
     data["students-TOTAL_FORMS"] = str(total + 1)
     data[f"students-{total}-role"] = "subject"
     formset = InvolvementFormSet(data, prefix="students")
-    formset.is_bound = True
-    formset._errors = []  # show no errors while the person is still typing
+    # Show no errors while the person is still filling the form in.
+    setattr(formset, "_errors", [])  # noqa: B010
+    setattr(formset, "_non_form_errors", formset.error_class())  # noqa: B010
     for f in formset.forms:
-        f._errors = f.error_class()  # type: ignore[assignment]
+        setattr(f, "_errors", f.error_class())  # noqa: B010
     return formset
 
 

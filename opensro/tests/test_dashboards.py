@@ -173,8 +173,8 @@ MENUS = {
     "district_admin": EVERY_ROLE_MENU,
     "analyst": ["Dashboard", *DIRECTORY, "API tokens"],
     "auditor": ["Dashboard", *DIRECTORY, *NAMED, "Audit log", "API tokens"],
-    "system_admin": ["Dashboard", *DIRECTORY, *NAMED, "Audit log", "API tokens",
-                     "Administration"],
+    # Not a staff account: the administration site would refuse it, so no link.
+    "system_admin": ["Dashboard", *DIRECTORY, *NAMED, "Audit log", "API tokens"],
     "outsider": ["Dashboard", "API tokens"],
 }
 
@@ -197,6 +197,15 @@ def test_menu_shows_only_usable_links(world: World, persona: str) -> None:
                        ("Audit log", "/audit/"), ("Schools", "/directory/schools/")):
         if label not in MENUS[persona]:
             assert client.get(url).status_code == 403, url
+
+
+def test_administration_link_for_staff_accounts(world: World) -> None:
+    admin = world.users["system_admin"]
+    admin.is_staff = admin.is_superuser = True
+    admin.save()
+    client = login(world, "system_admin")
+    assert menu(page(client))[-1] == "Administration"
+    assert client.get("/admin/").status_code == 200
 
 
 def test_menu_marks_the_current_page(world: World) -> None:
