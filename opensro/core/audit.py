@@ -65,16 +65,36 @@ def _plain(value: Any) -> Any:
     return value
 
 
+_SNAPSHOT_FIELDS: dict[type[models.Model], list[tuple[str, bool]]] = {}
+
+
+def _snapshot_fields(model: type[models.Model]) -> list[tuple[str, bool]]:
+    """(attname, needs conversion) for the fields a snapshot keeps, per model."""
+    fields = _SNAPSHOT_FIELDS.get(model)
+    if fields is None:
+        exclude = set(getattr(model, "audit_exclude", ()))
+        plain_types = (models.CharField, models.TextField, models.IntegerField,
+                       models.BooleanField, models.ForeignKey, models.AutoField,
+                       models.BigAutoField)
+        fields = [
+            (f.attname, not isinstance(f, plain_types))
+            for f in model._meta.concrete_fields
+            if f.name not in exclude and f.attname not in exclude
+        ]
+        _SNAPSHOT_FIELDS[model] = fields
+    return fields
+
+
 def fields_snapshot(obj: models.Model) -> dict[str, Any]:
-    """Concrete field values by attribute name (no many-to-many, no children).
-    Aware datetimes are given in UTC, so a value reads the same before and after a
-    round trip through the database."""
-    exclude = set(getattr(obj, "audit_exclude", ()))
-    return {
-        f.attname: _plain(f.value_from_object(obj))
-        for f in obj._meta.concrete_fields
-        if f.name not in exclude and f.attname not in exclude
-    }
+    """Concrete field values by attribute name, already JSON-safe (no many-to-many, no
+    children). Aware datetimes are given in UTC, so a value reads the same before and
+    after a round trip through the database."""
+    values = obj.__dict__
+    out: dict[str, Any] = {}
+    for name, convert in _snapshot_fields(type(obj)):
+        value = values[name] if name in values else getattr(obj, name)
+        out[name] = _json_safe(_plain(value)) if convert else value
+    return out
 
 
 def snapshot(obj: models.Model) -> dict[str, Any]:
@@ -178,10 +198,14 @@ def record_many(
     items: Iterable[tuple[models.Model, dict[str, Any] | None, dict[str, Any] | None]],
     *,
     reason: str = "",
+    json_safe: bool = False,
 ) -> int:
     """Append one event per (object, before, after), in order, with one lock and one
     bulk insert: the chain is the same as if :func:`record` had been called for each.
-    Used by bulk imports. Must run inside the write's transaction."""
+    Used by bulk imports. ``json_safe`` says the snapshots are already plain JSON
+    values (as :func:`snapshot` and :func:`fields_snapshot` return them).
+    Must run inside the write's transaction."""
+    safe = (lambda v: v) if json_safe else _json_safe
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("audit.record_many must run inside the write's transaction")
     head, _ = AuditHead.objects.select_for_update().get_or_create(pk=1)
@@ -193,14 +217,14 @@ def record_many(
     seq, prev = head.seq, head.hash
     for obj, before, after in items:
         seq += 1
-        event = AuditEvent(
-            seq=seq, occurred_at=now, actor=actor_obj, actor_label=label, request_id=rid,
-            action=action, object_type=obj._meta.label, object_id=str(obj.pk),
-            object_repr=str(obj)[:255],
-            before=_json_safe(before) if before is not None else None,
-            after=_json_safe(after) if after is not None else None,
-            reason=reason, prev_hash=prev,
-        )
+        event = bulk.new(AuditEvent, {
+            "seq": seq, "occurred_at": now, "actor": actor_obj, "actor_label": label,
+            "request_id": rid, "action": action, "object_type": obj._meta.label,
+            "object_id": str(obj.pk), "object_repr": str(obj)[:255],
+            "before": safe(before) if before is not None else None,
+            "after": safe(after) if after is not None else None,
+            "reason": reason, "prev_hash": prev,
+        })
         event.hash = event_hash(event.payload())
         prev = event.hash
         events.append(event)

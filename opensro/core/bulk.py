@@ -96,3 +96,50 @@ def insert(model: type[models.Model], objs: Sequence[models.Model],
     for obj in objs:
         obj._state.adding = False
         obj._state.db = connection.alias
+
+
+_DEFAULTS: dict[type[models.Model], tuple[dict[str, Any], list[tuple[str, Any]],
+                                          dict[str, str]]] = {}
+
+
+def _defaults(model: type[models.Model]) -> tuple[dict[str, Any], list[tuple[str, Any]],
+                                                   dict[str, str]]:
+    cached = _DEFAULTS.get(model)
+    if cached is None:
+        plain: dict[str, Any] = {}
+        factories: list[tuple[str, Any]] = []
+        relations: dict[str, str] = {}
+        for f in model._meta.concrete_fields:
+            if f.is_relation:
+                relations[f.name] = f.attname
+            if f.has_default() and callable(f.default):
+                factories.append((f.attname, f.default))
+            else:
+                plain[f.attname] = f.get_default()
+        cached = (plain, factories, relations)
+        _DEFAULTS[model] = cached
+    return cached
+
+
+def new(model: type[models.Model], values: dict[str, Any]) -> Any:
+    """An unsaved instance built directly, without per-field descriptor work: the same
+    state ``model(**values)`` would have, several times faster, for bulk paths.
+    Related objects given by name are cached on the instance as Django does."""
+    from django.db.models.base import ModelState
+
+    plain, factories, relations = _defaults(model)
+    obj = model.__new__(model)
+    state = obj.__dict__
+    state.update(plain)
+    for attname, factory in factories:
+        state[attname] = factory()
+    model_state = ModelState()
+    obj._state = model_state
+    for key, value in values.items():
+        attname = relations.get(key)
+        if attname is not None and attname != key:
+            state[attname] = value.pk if value is not None else None
+            model_state.fields_cache[key] = value
+        else:
+            state[key] = value
+    return obj

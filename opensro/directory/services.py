@@ -17,7 +17,7 @@ from django.db.models import Q
 from opensro.core import audit, bulk
 from opensro.core import services as core
 from opensro.core.models import User
-from opensro.core.permissions import ADD, can, restrict
+from opensro.core.permissions import ADD, CHANGE, can, restrict
 from opensro.directory.models import (
     Agency,
     Assignment,
@@ -180,7 +180,10 @@ def bulk_set_enrollment(
             raise ValidationError({"sex": f"School year {year} collects sex codes "
                                           f"{', '.join(year.sex_codes)}; {sex!r} is not one."})
     if actor is not None:
-        allowed = set(restrict(School.objects.all(), actor, ADD).values_list("pk", flat=True))
+        # The schools whose enrollment the actor may set: those they may change (system,
+        # district and school administrators); School "add" would leave out school admins.
+        allowed = set(restrict(School.objects.all(), actor, CHANGE).values_list("pk",
+                                                                               flat=True))
         outside = [s for s, *_rest in cells if s.pk not in allowed]
         if outside:
             raise PermissionDenied(f"{outside[0]} is outside the schools you may change.")
@@ -205,5 +208,6 @@ def bulk_set_enrollment(
         for cell, pk in zip(new, bulk.reserve_ids(Enrollment, len(new)), strict=True):
             cell.pk = pk
         bulk.insert(Enrollment, new)
-        audit.record_many(actor, "create", [(c, None, audit.snapshot(c)) for c in new])
+        audit.record_many(actor, "create", [(c, None, audit.snapshot(c)) for c in new],
+                          json_safe=True)
     return len(new), updated, unchanged

@@ -16,6 +16,18 @@ from opensro.incidents.models import Activity, Incident, IncidentReason, Involve
 RADIO = forms.RadioSelect(attrs={"class": "inline-choices"})
 
 
+def _choose_placeholders(form: forms.BaseForm) -> None:
+    """Selects start with a "Choose…" prompt rather than dashes."""
+    for field in form.fields.values():
+        if isinstance(field, forms.ModelChoiceField):
+            field.empty_label = "Choose…"
+        elif isinstance(field, forms.TypedChoiceField | forms.ChoiceField) and not isinstance(
+                field.widget, forms.RadioSelect | forms.CheckboxSelectMultiple):
+            choices = list(field.choices)
+            if choices and choices[0][0] == "":
+                field.choices = [("", "Choose…"), *choices[1:]]
+
+
 class ReasonChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, obj: Any) -> str:
         return str(obj.label)
@@ -65,6 +77,8 @@ class IncidentForm(forms.ModelForm[Incident]):
             self.initial["occurred_at"] = timezone.localtime().strftime("%Y-%m-%dT%H:%M")
         if not amending:
             del self.fields["amend_reason"]
+        self.fields["deescalation_notes"].label = "If not tried: why not"
+        _choose_placeholders(self)
 
 
 class InvolvementForm(forms.ModelForm[Involvement]):
@@ -103,6 +117,7 @@ class InvolvementForm(forms.ModelForm[Involvement]):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        _choose_placeholders(self)
         self.fields["removed_from_public_view"].choices = list(c.YesNo.choices)  # type: ignore[attr-defined]
         self.fields["removed_from_public_view"].required = False
 

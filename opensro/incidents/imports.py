@@ -481,7 +481,7 @@ def _write(actor: User | None, batch: list[Prepared], report: ImportReport) -> N
         after["other_officers"] = []
         after["involvements"] = [audit.fields_snapshot(i) for i in p.involvements]
         events.append((p.incident, None, after))
-    audit.record_many(actor, "import", events)
+    audit.record_many(actor, "import", events, json_safe=True)
     for p in new:
         if p.incident.status != c.Status.DRAFT and rules.discipline_case(
             p.incident, p.involvements, p.incident.reason.kind
@@ -562,3 +562,60 @@ register_importer(
     "incident records, one row per student (docs/imports/incidents.md, format version 1)",
     all_or_nothing=False,
 )
+
+
+def json_schema() -> dict[str, Any]:
+    """The interchange format as JSON Schema (draft 2020-12): one object per CSV row,
+    every value a string as it appears in the file. The committed copy is
+    ``opensro/incidents/schema/incidents-v1.schema.json`` (a test keeps them equal)."""
+    props: dict[str, Any] = {}
+    descriptions = {
+        "source_system": "Name of the system the record comes from; with incident_id, the "
+                         "key that makes a re-import update instead of duplicate.",
+        "incident_id": "The source system's incident ID. Rows of one incident are "
+                       "consecutive and share it (one row per student).",
+        "school_nces_id": "12-digit NCES school ID.",
+        "agency_ori": "The employing agency's ORI.",
+        "officer_badge": "The responding officer's badge number in that agency.",
+        "occurred_at": "ISO 8601 date and time, with offset or in the server's time zone.",
+        "recorded_at": "When it was recorded in the source system (default: occurred_at).",
+        "late_entry_reason": "Required when recorded more than 24 hours after occurred_at.",
+        "reason": "Reason code (GET /api/incidents/reasons).",
+        "status": "draft or submitted (default submitted).",
+        "student_id": "District student ID; stored only as a keyed pseudonym.",
+        "actions": "Action codes separated by ';'.",
+        "basis": "Basis codes separated by ';' (required for detention, arrest, restraint "
+                 "or use of force).",
+    }
+    for column in COLUMNS:
+        spec: dict[str, Any] = {"type": "string"}
+        if column in CHOICES:
+            options = sorted(CHOICES[column])
+            spec["enum"] = ([""] if column not in REQUIRED else []) + options
+        elif column in ("idea", "section_504", "english_learner", "sogi_volunteered"):
+            spec["pattern"] = ("^(|0|1|[YyNnTtFf]|[Yy][Ee][Ss]|[Nn][Oo]|[Tt][Rr][Uu][Ee]|"
+                               "[Ff][Aa][Ll][Ss][Ee])$")
+        elif column in ("age", "restraint_minutes"):
+            spec["pattern"] = r"^\d*$"
+        elif column == "school_nces_id":
+            spec["pattern"] = r"^\d{12}$"
+        elif column == "actions":
+            spec["pattern"] = "^((" + "|".join(c.ACTION_FIELDS) + ")(;|$))*$"
+        elif column == "basis":
+            spec["pattern"] = "^((" + "|".join(sorted(BASIS_CODES)) + ")(;|$))*$"
+        elif column in TEXT:
+            spec["maxLength"] = TEXT[column]
+        if column in descriptions:
+            spec["description"] = descriptions[column]
+        props[column] = spec
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "$id": "urn:opensro:schema:incidents:v1",
+        "title": f"OpenSRO incident interchange format, version {FORMAT_VERSION}",
+        "description": "One CSV row per student in an incident (UTF-8, header row with "
+                       "these column names). See docs/imports/incidents.md.",
+        "type": "object",
+        "properties": props,
+        "required": list(REQUIRED),
+        "additionalProperties": False,
+    }

@@ -46,10 +46,13 @@ def actor_officer(actor: User | None) -> Officer | None:
 
 def build_incident(data: Mapping[str, Any], incident: Incident | None = None) -> Incident:
     """An unsaved (or changed, unsaved) incident from cleaned values."""
-    obj = incident or Incident()
-    for name in INCIDENT_FIELDS:
-        if name in data:
-            setattr(obj, name, data[name])
+    if incident is None:
+        obj: Incident = bulk.new(Incident, {n: data[n] for n in INCIDENT_FIELDS if n in data})
+    else:
+        obj = incident
+        for name in INCIDENT_FIELDS:
+            if name in data:
+                setattr(obj, name, data[name])
     if not obj.recorded_at:
         obj.recorded_at = timezone.now()
     if obj.involvement_source != c.InvolvementSource.SCHOOL_STAFF:
@@ -66,10 +69,9 @@ def build_involvements(
     rows: list[Involvement] = []
     district_lea = incident.school.district.nces_id if incident.school_id else ""
     for data in students:
-        inv = Involvement()
-        for name in STUDENT_FIELDS:
-            if name in data and data[name] is not None:
-                setattr(inv, name, data[name])
+        inv: Involvement = bulk.new(Involvement, {
+            name: data[name] for name in STUDENT_FIELDS
+            if name in data and data[name] is not None})
         old = (existing or {}).get(data.get("id") or 0)
         raw_id = (data.get("student_id") or "").strip()
         if raw_id:
@@ -328,5 +330,6 @@ def bulk_create_activities(actor: User | None, rows: Sequence[Mapping[str, Any]]
         for obj, pk in zip(objs, bulk.reserve_ids(Activity, len(objs)), strict=True):
             obj.pk = pk
         bulk.insert(Activity, objs)
-        audit.record_many(actor, "create", [(o, None, audit.snapshot(o)) for o in objs])
+        audit.record_many(actor, "create", [(o, None, audit.snapshot(o)) for o in objs],
+                          json_safe=True)
     return len(objs)

@@ -1,13 +1,19 @@
-"""Browser-test fixtures: one headless Chromium per session, a fresh context per test.
+"""Browser-test fixtures: one headless Chromium for the browser tests, a fresh context each.
 
 The tests drive the real application served by pytest-django's ``live_server`` in a
 thread, through Playwright's synchronous API and the system Chromium
 (``OPENSRO_CHROMIUM``, default ``/usr/bin/chromium``); nothing is downloaded.
 
-Playwright's sync API keeps an asyncio event loop alive in the main thread, so Django's
-"you are in an async context" guard would refuse every ORM call the tests (and the
-fixtures' flush) make. The guard is relaxed for this process only; the ORM is still only
-used synchronously, from one thread at a time.
+Playwright's sync API keeps an asyncio event loop "running" in the main thread for as
+long as Playwright is started, so Django's "you are in an async context" guard would
+refuse every ORM call the tests (and the fixtures' flush) make. The ``playwright`` fixture
+therefore sets ``DJANGO_ALLOW_ASYNC_UNSAFE`` for exactly as long as Playwright runs; the
+ORM is still only used synchronously, one thread at a time. Playwright and Chromium are
+package-scoped rather than session-scoped so that both the event loop and the variable
+are gone once the browser tests are done: a later test in the same process (or an xdist
+worker that runs other tests afterwards) neither trips over the loop nor inherits the
+variable (``opensro check --deploy`` in a subprocess rightly fails with async.E001 if it
+sees it). In a normal run the browser still starts only once.
 
 When a test fails, a full-page screenshot of each of its pages is saved under
 ``test-artifacts/`` (gitignored).
@@ -20,8 +26,6 @@ import re
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
-
-os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
 
 import pytest
 from playwright.sync_api import (
@@ -67,13 +71,24 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[Any]) -> 
     return report
 
 
-@pytest.fixture(scope="session")
+ASYNC_UNSAFE = "DJANGO_ALLOW_ASYNC_UNSAFE"
+
+
+@pytest.fixture(scope="package")
 def playwright() -> Iterator[Playwright]:
-    with sync_playwright() as pw:
-        yield pw
+    previous = os.environ.get(ASYNC_UNSAFE)
+    os.environ[ASYNC_UNSAFE] = "true"
+    try:
+        with sync_playwright() as pw:
+            yield pw
+    finally:
+        if previous is None:
+            os.environ.pop(ASYNC_UNSAFE, None)
+        else:
+            os.environ[ASYNC_UNSAFE] = previous
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def browser(playwright: Playwright) -> Iterator[Browser]:
     executable = os.environ.get("OPENSRO_CHROMIUM", "/usr/bin/chromium")
     if not Path(executable).exists():

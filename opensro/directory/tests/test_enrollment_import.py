@@ -255,10 +255,15 @@ def test_district_admin_may_import_district_schools(world: World) -> None:
 
 def test_persona_without_enrollment_rights_stores_nothing(world: World) -> None:
     before = state()
-    report = import_enrollment(csv_bytes(f"{A1},2025-26,BL,F,40"), world.users["auditor"],
-                               all_or_nothing=False)
-    assert where(report) == [(2, "nces_school_id")]
-    assert state() == before
+    for mode in (True, False):
+        report = import_enrollment(csv_bytes(f"{A1},2025-26,BL,F,40"), world.users["auditor"],
+                                   all_or_nothing=mode)
+        assert where(report)[0] == (2, "nces_school_id")
+        # Beyond the row, at most a file-level refusal ("You may not change enrollment").
+        assert all(line == 0 for line, _field in where(report)[1:])
+        assert report.created == 0
+        assert_invariant(report)
+        assert state() == before
 
 
 # --------------------------------------------------------------------------- the command

@@ -1,0 +1,58 @@
+"""Shared helpers for the benchmarks: a scratch database per run, timing, memory."""
+
+from __future__ import annotations
+
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+OUT = ROOT / "bench" / "out"
+
+
+def setup_django(var_dir: str | None = None) -> None:
+    """Point OpenSRO at a scratch SQLite file (or at OPENSRO_DATABASE_URL) and migrate."""
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "opensro.settings")
+    if var_dir:
+        os.environ["OPENSRO_VAR_DIR"] = var_dir
+    sys.path.insert(0, str(ROOT))
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+
+
+@contextmanager
+def timed(label: str, results: dict[str, float]) -> Iterator[None]:
+    start = time.perf_counter()
+    yield
+    results[label] = time.perf_counter() - start
+
+
+def peak_rss_mb() -> float:
+    """Peak resident memory of this process, in MB (Linux reports KiB)."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def run_phase(script: str, *args: str, env: dict[str, str] | None = None) -> str:
+    """Run one phase in its own process, so its peak memory is its own."""
+    proc = subprocess.run(
+        [sys.executable, str(ROOT / "bench" / script), *args],
+        capture_output=True, text=True, env={**os.environ, **(env or {})}, check=False,
+    )
+    if proc.returncode != 0:
+        raise SystemExit(f"{script} {' '.join(args)} failed:\n{proc.stdout}\n{proc.stderr}")
+    return proc.stdout
+
+
+def scratch_dir() -> str:
+    OUT.mkdir(parents=True, exist_ok=True)
+    return tempfile.mkdtemp(prefix="run-", dir=OUT)
