@@ -143,7 +143,7 @@ def phase_raw(path: str) -> None:
         " officer_id, occurred_at, recorded_at, late_entry_reason, location,"
         " involvement_source, requester_role, reason_id, would_call_911, deescalation,"
         " deescalation_notes, narrative, status, source_system, source_record_id, source_hash,"
-        " review_comment) VALUES (%s)" % ", ".join(["%s"] * 22)
+        " review_comment) VALUES (" + ", ".join(["%s"] * 22) + ")"
     )
     cols = ("id", "created_at", "updated_at", "incident_id", "school_id", "school_year_id",
             "officer_id", "final", "student_pseudonym", "age", "grade", "race", "sex", "idea",
@@ -156,8 +156,8 @@ def phase_raw(path: str) -> None:
             "court_referral", "basis", "basis_details", "why_at_school", "probable_cause",
             "removed_from_public_view", "accommodations", "referral_to_law_enforcement",
             "school_related_arrest")
-    inv_sql = "INSERT INTO incidents_involvement (%s) VALUES (%s)" % (
-        ", ".join(f'"{c}"' for c in cols), ", ".join(["%s"] * len(cols)))
+    inv_sql = ("INSERT INTO incidents_involvement (" + ", ".join(f'"{c}"' for c in cols)
+               + ") VALUES (" + ", ".join(["%s"] * len(cols)) + ")")
     incidents, involvements = [], []
     inc_id = inv_id = 0
     last = None

@@ -131,14 +131,14 @@ def new(model: type[models.Model], values: dict[str, Any]) -> Any:
     obj = model.__new__(model)
     state = obj.__dict__
     state.update(plain)
-    for attname, factory in factories:
-        state[attname] = factory()
+    for name, factory in factories:
+        state[name] = factory()
     model_state = ModelState()
     obj._state = model_state
     for key, value in values.items():
-        attname = relations.get(key)
-        if attname is not None and attname != key:
-            state[attname] = value.pk if value is not None else None
+        related = relations.get(key)
+        if related is not None and related != key:
+            state[related] = value.pk if value is not None else None
             model_state.fields_cache[key] = value
         else:
             state[key] = value

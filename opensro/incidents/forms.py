@@ -23,7 +23,7 @@ def _choose_placeholders(form: forms.BaseForm) -> None:
             field.empty_label = "Choose…"
         elif isinstance(field, forms.TypedChoiceField | forms.ChoiceField) and not isinstance(
                 field.widget, forms.RadioSelect | forms.CheckboxSelectMultiple):
-            choices = list(field.choices)
+            choices = list(field.choices)  # type: ignore[arg-type]
             if choices and choices[0][0] == "":
                 field.choices = [("", "Choose…"), *choices[1:]]
 

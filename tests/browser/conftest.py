@@ -49,6 +49,7 @@ DESKTOP = {"viewport": {"width": 1280, "height": 900}}
 MOBILE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True,
           "device_scale_factor": 2}
 TIMEOUT_MS = 10_000
+FAILED = pytest.StashKey[bool]()
 
 #: The dashboard heading of each persona's role (Role labels in opensro.core.choices).
 ROLE_LABELS = {
@@ -65,9 +66,10 @@ ROLE_LABELS = {
 
 @pytest.hookimpl(wrapper=True, tryfirst=True)
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[Any]) -> Any:
-    """Remember each phase's report on the item, so fixtures can tell a failed test."""
+    """Flag the test when its setup, its body or one of its subtests fails."""
     report = yield
-    setattr(item, f"rep_{report.when}", report)
+    if report.failed and report.when in ("setup", "call"):
+        item.stash[FAILED] = True
     return report
 
 
@@ -105,11 +107,7 @@ def _fast_password_hashing(settings: Any) -> None:
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
-def _screenshot_on_failure(request: pytest.FixtureRequest, page: Page, tag: str) -> None:
-    failed = any(getattr(getattr(request.node, f"rep_{when}", None), "failed", False)
-                 for when in ("setup", "call"))
-    if not failed or page.is_closed():
-        return
+def _screenshot(request: pytest.FixtureRequest, page: Page, tag: str) -> None:
     ARTIFACTS_DIR.mkdir(exist_ok=True)
     name = re.sub(r"[^A-Za-z0-9_.-]+", "_", request.node.nodeid)[-150:]
     path = ARTIFACTS_DIR / f"{name}-{tag}.png"
@@ -120,30 +118,44 @@ def _screenshot_on_failure(request: pytest.FixtureRequest, page: Page, tag: str)
         print(f"\ncould not save a screenshot: {exc}")
 
 
-def _open_page(browser: Browser, live_server: Any, options: dict[str, Any],
-               request: pytest.FixtureRequest, tag: str) -> Iterator[Page]:
-    context: BrowserContext = browser.new_context(base_url=live_server.url, locale="en-US",
-                                                  **options)
-    context.set_default_timeout(TIMEOUT_MS)
-    page = context.new_page()
-    try:
-        yield page
-    finally:
-        _screenshot_on_failure(request, page, tag)
-        context.close()
+@pytest.fixture
+def new_page(browser: Browser, live_server: Any,
+             request: pytest.FixtureRequest) -> Iterator[Callable[..., Page]]:
+    """``new_page(mobile=False)``: a page in a fresh context (own cookies) on the live server.
+
+    Desktop pages are 1280×900; mobile ones 390×844 with touch and 2× pixels. Pages still
+    open when the test ends are screenshotted if it failed (close a page's context once
+    it has served its purpose to keep it out of the screenshots).
+    """
+    opened: list[tuple[Page, str]] = []
+
+    def _new_page(mobile: bool = False) -> Page:
+        context: BrowserContext = browser.new_context(
+            base_url=live_server.url, locale="en-US", **(MOBILE if mobile else DESKTOP))
+        context.set_default_timeout(TIMEOUT_MS)
+        page = context.new_page()
+        opened.append((page, f"{'mobile' if mobile else 'desktop'}-{len(opened) + 1}"))
+        return page
+
+    yield _new_page
+    for page, tag in opened:
+        if page.is_closed():
+            continue
+        if request.node.stash.get(FAILED, False):
+            _screenshot(request, page, tag)
+        page.context.close()
 
 
 @pytest.fixture
-def page(browser: Browser, live_server: Any, request: pytest.FixtureRequest) -> Iterator[Page]:
+def page(new_page: Callable[..., Page]) -> Page:
     """A desktop page (1280×900) in a fresh context whose base URL is the live server."""
-    yield from _open_page(browser, live_server, DESKTOP, request, "desktop")
+    return new_page()
 
 
 @pytest.fixture
-def mobile_page(browser: Browser, live_server: Any,
-                request: pytest.FixtureRequest) -> Iterator[Page]:
+def mobile_page(new_page: Callable[..., Page]) -> Page:
     """A phone-sized page (390×844, touch, 2× pixels) in a fresh context."""
-    yield from _open_page(browser, live_server, MOBILE, request, "mobile")
+    return new_page(mobile=True)
 
 
 @pytest.fixture

@@ -15,9 +15,7 @@ from tests.browser.conftest import ROLE_LABELS, sign_in
 pytestmark = pytest.mark.browser
 
 
-@pytest.mark.parametrize("persona", PERSONAS)
-def test_each_persona_signs_in_and_sees_their_dashboard(page: Page, live_world: Any,
-                                                        persona: str) -> None:
+def _check_dashboard(page: Page, persona: str) -> None:
     page.goto("/")
     # Anonymous visitors are sent to the sign-in form.
     expect(page).to_have_url(re.compile(r"/accounts/login/"))
@@ -27,6 +25,7 @@ def test_each_persona_signs_in_and_sees_their_dashboard(page: Page, live_world: 
 
     expect(page).to_have_url(re.compile(r"/dashboard/$"))
     expect(page).to_have_title(re.compile(r"^Dashboard · OpenSRO$"))
+    expect(page.get_by_role("button", name="Sign out")).to_be_visible()
     sections = page.locator("section.dashboard-section")
     if persona == "outsider":
         expect(page.get_by_text("Your account has no role yet")).to_be_visible()
@@ -39,6 +38,17 @@ def test_each_persona_signs_in_and_sees_their_dashboard(page: Page, live_world: 
     expect(page.get_by_role("region", name=ROLE_LABELS[persona])).to_be_visible()
     expect(section.locator(".card")).not_to_have_count(0)
     expect(page.get_by_text("Your account has no role yet")).to_have_count(0)
+
+
+def test_each_persona_signs_in_and_sees_their_dashboard(
+        new_page: Callable[..., Page], live_world: Any, subtests: pytest.Subtests) -> None:
+    """All nine personas against one world (each in its own browser context)."""
+    assert set(PERSONAS) == {*ROLE_LABELS, "outsider"}
+    for persona in PERSONAS:
+        with subtests.test(persona=persona):
+            page = new_page()
+            _check_dashboard(page, persona)
+            page.context.close()
 
 
 def test_wrong_password_is_refused_with_a_message(page: Page, live_world: Any) -> None:
