@@ -114,6 +114,9 @@ def _register() -> None:
     api.add_router("/directory/", directory_router)
     api.add_router("/incidents", incidents_router)
     api.add_router("/activities", activities)
+    from opensro.analytics.api import router as analytics_router
+
+    api.add_router("/analytics", analytics_router)
 
 
 _register()

@@ -22,6 +22,10 @@ def menu_for(user: Any) -> list[dict[str, str]]:
         items.append({"label": "Review queue", "url": reverse("incident-review-queue")})
     if can(user, VIEW, Activity):
         items.append({"label": "Activities", "url": reverse("activities-list")})
+    from opensro.analytics.selectors import may_analyse
+
+    if may_analyse(user):
+        items.append({"label": "Disparities", "url": reverse("disparity")})
     for resource in RESOURCES:
         if can(user, VIEW, resource.model):
             items.append({"label": resource.title, "url": resource.list_url()})

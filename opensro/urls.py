@@ -18,6 +18,7 @@ urlpatterns = [
          name="password_change_done"),
     path("directory/", include("opensro.directory.urls")),
     path("incidents/", include("opensro.incidents.urls")),
+    path("analytics/", include("opensro.analytics.urls")),
     path("", include("opensro.core.urls")),
     path("api/", api.urls),
     path("admin/", admin.site.urls),

@@ -115,7 +115,8 @@ def _enroll(ctx: DemoContext, school: School, years: list[SchoolYear], size: int
     rng = ctx.rng
     cells: list[tuple[School, SchoolYear, str, str, int]] = []
     for k, year in enumerate(years):
-        total = int(size * (1 + 0.015 * k) * rng.uniform(0.97, 1.03))
+        # Sizes in the tables are scaled up to a large county's (about 37,000 students).
+        total = int(2 * size * (1 + 0.015 * k) * rng.uniform(0.97, 1.03))
         for sex, sex_share in (("M", 0.512), ("F", 0.488)):
             n_sex = round(total * sex_share)
             counts = [round(n_sex * s * rng.uniform(0.85, 1.15)) for s in shares]

@@ -86,7 +86,7 @@ def _rows(rng: random.Random) -> Any:
         if key not in shares:
             shares[key] = _shares(a.school, year)
         days = (end - start).days + 1
-        w = shares[key]["total"] * days * LEVEL_WEIGHT[a.school.level] * (
+        w = shares[key]["total"] ** 0.6 * days * LEVEL_WEIGHT[a.school.level] * (
             1.0 if a.primary else 0.35)
         weights.append(w)
     scale = TARGET_INVOLVEMENTS / 1.15 / sum(weights)
@@ -139,7 +139,7 @@ def _student(rng: random.Random, info: dict[str, Any], planted: bool, kind: str,
              call_911: str, k: int, draft: bool) -> dict[str, Any]:
     race_w = dict(info["race"])
     if planted:
-        race_w["BL"] *= 1.8  # planted: more contacts for Black students
+        race_w["BL"] *= 1.5  # planted: more contacts for Black students
     race = rng.choices(list(race_w), list(race_w.values()))[0]
     idea = rng.random() < info["idea"] * 1.5
     s504 = not idea and rng.random() < info["504"]

@@ -121,7 +121,7 @@ def _screenshot(request: pytest.FixtureRequest, page: Page, tag: str) -> None:
 @pytest.fixture
 def new_page(browser: Browser, live_server: Any,
              request: pytest.FixtureRequest) -> Iterator[Callable[..., Page]]:
-    """``new_page(mobile=False)``: a page in a fresh context (own cookies) on the live server.
+    """``new_page(mobile=False, name="")``: a page in a fresh context on the live server.
 
     Desktop pages are 1280×900; mobile ones 390×844 with touch and 2× pixels. Pages still
     open when the test ends are screenshotted if it failed (close a page's context once
@@ -129,12 +129,13 @@ def new_page(browser: Browser, live_server: Any,
     """
     opened: list[tuple[Page, str]] = []
 
-    def _new_page(mobile: bool = False) -> Page:
+    def _new_page(mobile: bool = False, name: str = "") -> Page:
         context: BrowserContext = browser.new_context(
             base_url=live_server.url, locale="en-US", **(MOBILE if mobile else DESKTOP))
         context.set_default_timeout(TIMEOUT_MS)
         page = context.new_page()
-        opened.append((page, f"{'mobile' if mobile else 'desktop'}-{len(opened) + 1}"))
+        tag = f"{'mobile' if mobile else 'desktop'}-{name or len(opened) + 1}"
+        opened.append((page, tag))
         return page
 
     yield _new_page

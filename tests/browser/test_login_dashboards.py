@@ -46,7 +46,7 @@ def test_each_persona_signs_in_and_sees_their_dashboard(
     assert set(PERSONAS) == {*ROLE_LABELS, "outsider"}
     for persona in PERSONAS:
         with subtests.test(persona=persona):
-            page = new_page()
+            page = new_page(name=persona)
             _check_dashboard(page, persona)
             page.context.close()
 
