@@ -4,7 +4,7 @@ printed reports use the same drawing (docs/decisions/0003-charts-matplotlib-svg.
 from __future__ import annotations
 
 import io
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import matplotlib
 
@@ -48,7 +48,7 @@ def forest_plot(rows: Sequence[tuple[str, float, float, float, bool]], title: st
     return _svg(fig)
 
 
-def trend_chart(years: Sequence[str], series: dict[str, Sequence[float | None]],
+def trend_chart(years: Sequence[str], series: Mapping[str, Sequence[float | None]],
                 title: str, ylabel: str) -> str:
     """One line per group across school years (gaps where a value is suppressed)."""
     fig, ax = plt.subplots(figsize=(6.4, 3.2))

@@ -3,6 +3,8 @@ forest plot and the trend across years (R-E1, R-I1)."""
 
 from __future__ import annotations
 
+import datetime
+
 from django import forms
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -56,7 +58,7 @@ def disparity(request: HttpRequest) -> HttpResponse:
             if rows:
                 forest = mark_safe(charts.forest_plot(  # noqa: S308 - our own SVG
                     rows, f"{table.point_label}: ratio to {table.reference_label}",
-                    table.reference_label))  # type: ignore[arg-type]
+                    table.reference_label))
             years, series = selectors.trend(request.user, cd["scope"], cd["point"],
                                             cd["dimension"], table.base)
             if any(v is not None for values in series.values() for v in values):
@@ -73,7 +75,5 @@ def disparity(request: HttpRequest) -> HttpResponse:
     })
 
 
-def _today():  # type: ignore[no-untyped-def]
-    import datetime
-
+def _today() -> datetime.date:
     return datetime.date.today()
