@@ -4,6 +4,7 @@ audited. Writes call the same services as the web forms.
 
 
 import datetime
+from typing import Annotated
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -11,7 +12,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import models
 from django.http import Http404, HttpRequest
 from django.shortcuts import get_object_or_404
-from ninja import FilterSchema, Query, Router, Schema
+from ninja import FilterLookup, FilterSchema, Query, Router, Schema, Status
 from ninja.pagination import PageNumberPagination, paginate
 from pydantic import Field
 
@@ -245,17 +246,17 @@ class AssignmentPatch(Schema):
 
 
 class DistrictFilter(FilterSchema):
-    q: str | None = Field(None, json_schema_extra={"q": ["name__icontains", "nces_id"]})
+    q: Annotated[str | None, FilterLookup(["name__icontains", "nces_id"])] = None
     state: str | None = None
 
 
 class AgencyFilter(FilterSchema):
-    q: str | None = Field(None, json_schema_extra={"q": "name__icontains"})
+    q: Annotated[str | None, FilterLookup("name__icontains")] = None
     kind: str | None = None
 
 
 class SchoolFilter(FilterSchema):
-    q: str | None = Field(None, json_schema_extra={"q": ["name__icontains", "nces_id"]})
+    q: Annotated[str | None, FilterLookup(["name__icontains", "nces_id"])] = None
     district_id: int | None = None
     level: str | None = None
     active: bool | None = None
@@ -267,14 +268,13 @@ class SchoolYearFilter(FilterSchema):
 
 class EnrollmentFilter(FilterSchema):
     school_id: int | None = None
-    school_year: str | None = Field(None, json_schema_extra={"q": "school_year__code"})
+    school_year: Annotated[str | None, FilterLookup("school_year__code")] = None
     group: str | None = None
     sex: str | None = None
 
 
 class OfficerFilter(FilterSchema):
-    q: str | None = Field(None, json_schema_extra={"q": ["last_name__icontains",
-                                                        "badge_number"]})
+    q: Annotated[str | None, FilterLookup(["last_name__icontains", "badge_number"])] = None
     agency_id: int | None = None
     status: str | None = None
 
@@ -282,7 +282,7 @@ class OfficerFilter(FilterSchema):
 class AssignmentFilter(FilterSchema):
     officer_id: int | None = None
     school_id: int | None = None
-    current_on: datetime.date | None = Field(None, json_schema_extra={"q": None})
+    current_on: Annotated[datetime.date | None, FilterLookup(None)] = None
 
     def filter_current_on(self, value: datetime.date | None) -> models.Q:
         if value is None:
@@ -387,7 +387,7 @@ def _crud(
             if not can(request.user, ADD, model):
                 raise PermissionDenied(f"You may not add a {name}.")
             obj = create(request.user, _data(payload, request.user))
-            return 201, base(request).get(pk=obj.pk)
+            return Status(201, base(request).get(pk=obj.pk))
 
     if patch_in is not None and update is not None:
         @router.patch(f"/{prefix}/{{item_id}}", response=out, summary=f"Change a {name}",

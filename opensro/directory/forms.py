@@ -20,6 +20,7 @@ DATE = forms.DateInput(attrs={"type": "date"})
 
 
 class DistrictForm(forms.ModelForm[District]):
+    website = forms.URLField(required=False, assume_scheme="https")
     class Meta:
         model = District
         fields = ["name", "nces_id", "state", "city", "website"]

@@ -8,7 +8,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest
-from ninja import Field, FilterSchema, Query, Router, Schema
+from ninja import Field, FilterSchema, Query, Router, Schema, Status
 from ninja.pagination import PageNumberPagination, paginate
 
 from opensro.core.permissions import ADD, CHANGE, VIEW, can, can_on, restrict
@@ -262,7 +262,7 @@ def create_incident(request: HttpRequest, payload: IncidentIn) -> Any:
     data, students = _values(request, payload)
     incident = services.save_incident(request.user, data, students,  # type: ignore[arg-type]
                                       submit=payload.submit)
-    return 201, _detail(request, _get(request, incident.pk))
+    return Status(201, _detail(request, _get(request, incident.pk)))
 
 
 @router.put("/{incident_id}", response=IncidentDetailOut,
@@ -343,6 +343,8 @@ def list_activities(request: HttpRequest, school_id: int | None = None,
 @activities.post("", response={201: ActivityOut}, summary="Record an activity",
                  operation_id="create_activity")
 def create_activity(request: HttpRequest, payload: ActivityIn) -> Any:
+    if not can(request.user, ADD, Activity):
+        raise PermissionDenied("Your role does not record activities.")
     data = payload.model_dump(exclude={"school_id", "officer_id"})
     school = restrict(School.objects.filter(pk=payload.school_id), request.user, VIEW).first()
     if school is None:
@@ -355,4 +357,4 @@ def create_activity(request: HttpRequest, payload: ActivityIn) -> Any:
             raise ValidationError({"officer_id": f"No officer {payload.officer_id} in your "
                                                  "scope."})
         data["officer"] = officer
-    return 201, services.create_activity(request.user, data)  # type: ignore[arg-type]
+    return Status(201, services.create_activity(request.user, data))  # type: ignore[arg-type]

@@ -292,7 +292,8 @@ def incident_export(request: HttpRequest) -> StreamingHttpResponse:
                 i.number, i.status, i.occurred_at.isoformat(), i.school.nces_id, i.school.name,
                 i.officer.badge_number, i.location, i.involvement_source, i.requester_role,
                 i.reason.code, i.reason.kind, i.would_call_911, i.deescalation,
-                inv.student_pseudonym if identity else "", inv.role, inv.age or "",
+                inv.student_pseudonym if identity and selectors.may_see_identity(
+                    request.user, i) else "", inv.role, inv.age or "",
                 inv.grade, inv.race, inv.sex, int(inv.idea), int(inv.section_504),
                 int(inv.english_learner), *[int(getattr(inv, a)) for a in c.ACTION_FIELDS],
                 int(inv.referral_to_law_enforcement), int(inv.school_related_arrest),

@@ -12,7 +12,6 @@ One world is built per module and each test runs in its own savepoint (pytest-dj
 
 from __future__ import annotations
 
-import datetime
 import html
 import json
 import re
@@ -233,10 +232,6 @@ class Spec:
     #: an attribute of the created object and the value it must have (and in the audit).
     check_field: str
     check_value: Any
-
-
-def _iso(d: datetime.date) -> str:
-    return d.isoformat()
 
 
 SPECS: dict[str, Spec] = {
