@@ -4,9 +4,8 @@ audited. Writes call the same services as the web forms.
 
 
 import datetime
-from typing import Annotated
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import Annotated, Any
 
 from django.core.exceptions import PermissionDenied
 from django.db import models
