@@ -41,7 +41,10 @@ def build_world() -> World:
     from opensro.core.models import User
     from opensro.core.services import grant_role
     from opensro.directory import services as ds
+    from opensro.incidents.models import IncidentReason
+    from opensro.incidents.taxonomy import seed_reasons
 
+    seed_reasons(IncidentReason)  # a transactional test may have flushed the seeded rows
     w = World()
     o = w.objects
     with request_context():
