@@ -48,7 +48,8 @@ CHROMIUM_ARGS = [
 DESKTOP = {"viewport": {"width": 1280, "height": 900}}
 MOBILE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True,
           "device_scale_factor": 2}
-TIMEOUT_MS = 10_000
+TIMEOUT_MS = 10_000  # actions and expectations
+NAVIGATION_TIMEOUT_MS = 30_000  # page loads, generous for a loaded CI machine
 FAILED = pytest.StashKey[bool]()
 
 #: The dashboard heading of each persona's role (Role labels in opensro.core.choices).
@@ -118,9 +119,21 @@ def _screenshot(request: pytest.FixtureRequest, page: Page, tag: str) -> None:
         print(f"\ncould not save a screenshot: {exc}")
 
 
+@pytest.fixture(scope="package")
+def _warm_urlconf() -> None:
+    """Import the URL map (and with it the API) before the first page load.
+
+    The first request otherwise pays several seconds of imports inside the first test's
+    navigation timeout.
+    """
+    from django.urls import get_resolver
+
+    get_resolver().resolve("/accounts/login/")
+
+
 @pytest.fixture
-def new_page(browser: Browser, live_server: Any,
-             request: pytest.FixtureRequest) -> Iterator[Callable[..., Page]]:
+def new_page(browser: Browser, live_server: Any, request: pytest.FixtureRequest,
+             _warm_urlconf: None) -> Iterator[Callable[..., Page]]:
     """``new_page(mobile=False, name="")``: a page in a fresh context on the live server.
 
     Desktop pages are 1280×900; mobile ones 390×844 with touch and 2× pixels. Pages still
@@ -133,6 +146,7 @@ def new_page(browser: Browser, live_server: Any,
         context: BrowserContext = browser.new_context(
             base_url=live_server.url, locale="en-US", **(MOBILE if mobile else DESKTOP))
         context.set_default_timeout(TIMEOUT_MS)
+        context.set_default_navigation_timeout(NAVIGATION_TIMEOUT_MS)
         page = context.new_page()
         tag = f"{'mobile' if mobile else 'desktop'}-{name or len(opened) + 1}"
         opened.append((page, tag))
