@@ -120,10 +120,12 @@ class InvolvementForm(forms.ModelForm[Involvement]):
         _choose_placeholders(self)
         self.fields["removed_from_public_view"].choices = list(c.YesNo.choices)  # type: ignore[attr-defined]
         self.fields["removed_from_public_view"].required = False
+        self.fields["offense_severity"].required = False
 
     def cleaned_student(self) -> dict[str, Any]:
         data = dict(self.cleaned_data)
         data.pop("DELETE", None)
+        data["offense_severity"] = data.get("offense_severity") or "none"
         return data
 
 
