@@ -53,7 +53,14 @@ def main(argv: list[str] | None = None) -> None:
         return
     from django.core.management import execute_from_command_line
 
-    execute_from_command_line(["opensro", *args[1:]])
+    try:
+        execute_from_command_line(["opensro", *args[1:]])
+    except RuntimeError as exc:
+        if "OPENSRO_" not in str(exc):
+            raise
+        # A configuration mistake: say what to set, without a traceback.
+        print(f"opensro: {exc}", file=sys.stderr)
+        sys.exit(2)
 
 
 if __name__ == "__main__":

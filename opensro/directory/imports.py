@@ -101,7 +101,7 @@ def import_enrollment(
                     report.reject(0, f, m)
                 raise _Rollback from exc
     except _Rollback:
-        report.accepted = 0
+        # The checked rows stay "accepted"; the write failed as a whole, so none is stored.
         report.created = report.updated = report.unchanged = 0
         return report
     report.stored = True

@@ -16,8 +16,9 @@ from django.db.models import Q
 
 from opensro.core import audit, bulk
 from opensro.core import services as core
+from opensro.core.choices import Role
 from opensro.core.models import User
-from opensro.core.permissions import ADD, CHANGE, can, restrict
+from opensro.core.permissions import ADD, CHANGE, can, has_role, restrict
 from opensro.directory.models import (
     Agency,
     Assignment,
@@ -42,6 +43,16 @@ def create_agency(actor: User | None, data: Mapping[str, Any]) -> Agency:
 
 
 def update_agency(actor: User | None, agency: Agency, data: Mapping[str, Any]) -> Agency:
+    """Change an agency. Only a system administrator changes the districts it serves:
+    serving a district brings that district's schools into the agency's scope, so an
+    agency administrator could otherwise widen their own access (R-A1)."""
+    if actor is not None and "districts_served" in data and not has_role(
+            actor, Role.SYSTEM_ADMIN):
+        wanted = sorted(d.pk for d in data["districts_served"])
+        current = sorted(agency.districts_served.values_list("pk", flat=True))
+        if wanted != current:
+            raise PermissionDenied("Only a system administrator changes the districts an "
+                                   "agency serves.")
     return core.update(actor, agency, data)
 
 

@@ -543,14 +543,17 @@ def import_incidents(
         if all_or_nothing:
             report.created = report.updated = report.unchanged = 0
         report.stored = report.created + report.updated > 0
+        report.accepted = report.rows_in - report.rejected
         return report
     except _Rollback:
+        # Every row was checked; the valid ones count as accepted, none is stored.
         report.created = report.updated = report.unchanged = 0
-        report.accepted = 0
+        report.accepted = report.rows_in - report.rejected
         return report
     except (ValidationError, PermissionDenied) as exc:
         report.reject(0, "", f"stopped: {exc}")
         report.created = report.updated = report.unchanged = 0
+        report.accepted = report.rows_in - report.rejected
         return report
     report.accepted = report.rows_in - report.rejected
     report.stored = True

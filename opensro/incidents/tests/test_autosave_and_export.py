@@ -70,8 +70,8 @@ def test_autosave_refused_for_roles_that_do_not_record(world: World) -> None:
 def test_csv_export_lists_only_what_the_user_may_see(world: World) -> None:
     client = Client()
     client.force_login(world.users["sro"])
-    client.post("/incidents/new/", _form(world, submit="1", late_entry_reason="Entered from notes.", **{
-        "students-0-student_id": "S-1001"}))
+    client.post("/incidents/new/", _form(world, submit="1", **{
+        "late_entry_reason": "Entered from notes.", "students-0-student_id": "S-1001"}))
     assert Incident.objects.filter(status="submitted").count() == 1
     for name, expected in (("sro", 1), ("school_admin", 1), ("district_admin", 1),
                            ("supervisor", 1)):
