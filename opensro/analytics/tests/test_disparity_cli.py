@@ -338,3 +338,27 @@ def test_state_counts_errors_are_reported(tmp_path: Path) -> None:
     state = write(tmp_path, "group,base,count\nWH,10,20\n", "state.csv")
     status, _, err = run(["--counts", district, "--state-counts", state])
     assert status == 2 and "state.csv:2" in err and "'count'" in err
+
+
+def test_opensro_disparity_command_end_to_end(tmp_path: Path) -> None:
+    """Through the installed ``opensro`` command, as an analyst types it: the published
+    OJJDP 2020 example (Black/White ratio 2.9 per 1,000 referred) and exit 2 on bad
+    input."""
+    opensro = str(Path(sys.executable).parent / "opensro")
+    done = subprocess.run(
+        [opensro, "disparity", "--counts", write(tmp_path, OJJDP_2020_MALES_CSV),
+         "--format", "json"],
+        capture_output=True, text=True, check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    result = json.loads(done.stdout)
+    black = next(g for g in result["groups"] if g["group"] == "BL")
+    assert round(black["ratio"], 1) == 2.9
+    assert round(black["rate"], 1) == 52.5
+    bad = subprocess.run(
+        [opensro, "disparity", "--counts", write(tmp_path, "group,base,count\nWH,10,20\n",
+                                                  "bad.csv")],
+        capture_output=True, text=True, check=False,
+    )
+    assert bad.returncode == 2
+    assert "line 2" in bad.stderr or "base" in bad.stderr
