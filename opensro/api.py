@@ -12,7 +12,6 @@ from typing import Any
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from ninja import NinjaAPI
-from ninja.errors import ValidationError as NinjaValidationError
 from ninja.errors import ValidationError as RequestValidationError
 from ninja.security import APIKeyCookie, HttpBearer
 
@@ -92,16 +91,6 @@ def on_permission_denied(request: HttpRequest, exc: PermissionDenied) -> HttpRes
 @api.exception_handler(Http404)
 def on_not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
     return api.create_response(request, {"detail": str(exc) or "Not found."}, status=404)
-
-
-@api.exception_handler(NinjaValidationError)
-def on_schema_error(request: HttpRequest, exc: NinjaValidationError) -> HttpResponse:
-    """Malformed requests get the same error shape as rule violations."""
-    detail = []
-    for err in exc.errors:
-        loc = [str(p) for p in err.get("loc", ()) if p not in ("body", "payload", "query")]
-        detail.append({"field": ".".join(loc), "message": err.get("msg", "invalid value")})
-    return api.create_response(request, {"detail": detail}, status=422)
 
 
 def _register() -> None:

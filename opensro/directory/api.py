@@ -355,6 +355,7 @@ def _crud(
 ) -> None:
     """Register list, read, create and update for one model (one shape for all)."""
     name = str(model._meta.verbose_name)
+    article = "an" if name[0] in "aeiou" else "a"
     plural = str(model._meta.verbose_name_plural)
 
     def base(request: HttpRequest, action: str = VIEW) -> Any:
@@ -380,7 +381,7 @@ def _crud(
         return obj
 
     if create_in is not None and create is not None:
-        @router.post(f"/{prefix}", response={201: out}, summary=f"Create a {name}",
+        @router.post(f"/{prefix}", response={201: out}, summary=f"Create {article} {name}",
                      operation_id=f"create_{prefix.replace('-', '_')}")
         def create_item(request: HttpRequest, payload: create_in) -> Any:  # type: ignore[valid-type]
             if not can(request.user, ADD, model):
@@ -389,7 +390,7 @@ def _crud(
             return Status(201, base(request).get(pk=obj.pk))
 
     if patch_in is not None and update is not None:
-        @router.patch(f"/{prefix}/{{item_id}}", response=out, summary=f"Change a {name}",
+        @router.patch(f"/{prefix}/{{item_id}}", response=out, summary=f"Change {article} {name}",
                       operation_id=f"update_{prefix.replace('-', '_')}")
         def update_item(request: HttpRequest, item_id: int, payload: patch_in) -> Any:  # type: ignore[valid-type]
             obj = get_object_or_404(base(request), pk=item_id)

@@ -350,7 +350,7 @@ def _groups(rows: Iterator[tuple[int, dict[str, str]]], report: ImportReport
         if current is not None:
             yield current
         if key in seen and key[1]:
-            report.reject(line, "incident_id", f"incident {key[1]} already appeared ending "
+            report.reject(line, "incident_id", f"incident {key[1]} already appeared, starting "
                           f"at line {seen[key]}; keep the rows of one incident together")
             current = None
             continue
@@ -411,6 +411,11 @@ def _prepare(group: Group, look: Lookups, zone: ZoneInfo, report: ImportReport,
         day = timezone.localtime(incident.occurred_at).date().isoformat()
         problems.errors.setdefault("occurred_at", []).append(
             f"No school year covers {day}; a system administrator must add it first.")
+    if year is not None:
+        for n, inv in enumerate(rows):
+            if inv.sex not in year.sex_codes:
+                problems.errors.setdefault(f"involvements.{n}.sex", []).append(
+                    f"School year {year.code} collects sex codes {', '.join(year.sex_codes)}.")
     if problems:
         for path, messages in problems.errors.items():
             index, column = _column_for(path)
@@ -458,9 +463,26 @@ def _write(actor: User | None, batch: list[Prepared], report: ImportReport) -> N
         else:
             data = {**p.data, "source_hash": p.digest}
             submit = data.pop("status") == "submitted"
-            services.save_incident(actor, data, p.students, incident=old, submit=submit,
-                                   amend_reason="Updated by re-import from "
-                                                f"{p.incident.source_system}")
+            try:
+                with transaction.atomic():
+                    services.save_incident(actor, data, p.students, incident=old,
+                                           submit=submit,
+                                           amend_reason="Updated by re-import from "
+                                                        f"{p.incident.source_system}")
+            except ValidationError as exc:
+                for path, messages in exc.message_dict.items():
+                    index, column = _column_for(path)
+                    line = p.group.lines[index] if index is not None else p.group.lines[0]
+                    for message in messages:
+                        report.reject(line, column, f"cannot update the stored record: "
+                                                    f"{message}")
+                report.rejected_lines.update(p.group.lines)
+                continue
+            except PermissionDenied as exc:
+                report.reject(p.group.lines[0], "incident_id",
+                              f"cannot update the stored record: {exc}")
+                report.rejected_lines.update(p.group.lines)
+                continue
             report.updated += 1
     if not new:
         return

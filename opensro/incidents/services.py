@@ -53,6 +53,11 @@ def build_incident(data: Mapping[str, Any], incident: Incident | None = None) ->
         for name in INCIDENT_FIELDS:
             if name in data:
                 setattr(obj, name, data[name])
+    for name in ("occurred_at", "recorded_at"):
+        value = getattr(obj, name)
+        if value is not None and timezone.is_naive(value):
+            # A time without an offset is local to the program (settings.TIME_ZONE).
+            setattr(obj, name, timezone.make_aware(value))
     if not obj.recorded_at:
         obj.recorded_at = timezone.now()
     if obj.involvement_source != c.InvolvementSource.SCHOOL_STAFF:

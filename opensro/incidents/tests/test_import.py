@@ -396,31 +396,31 @@ def test_audit_chain_and_state_verify_after_import(w: World) -> None:
 # --------------------------------------------------------------------------- memory
 
 BIG = 20_000
+SMALL = 2_000
 
 
-def _big_file(path: Path) -> int:
-    """BIG rows: mostly one student per incident, every tenth incident with two."""
+def _big_file(path: Path, rows: int, prefix: str) -> int:
+    """``rows`` rows; incidents of one, two and three students in turn (two on average).
+    Returns the number of incidents."""
     incidents = 0
     start = datetime.datetime(2025, 9, 2, 8, 0)
     with path.open("w", newline="", encoding="utf-8") as handle:
         writer = csv.DictWriter(handle, fieldnames=COLUMNS, lineterminator="\n")
         writer.writeheader()
         n = 0
-        while n < BIG:
+        while n < rows:
             incidents += 1
             when = (start + datetime.timedelta(minutes=7 * incidents)).isoformat()
-            students = 2 if incidents % 10 == 0 and n + 2 <= BIG else 1
-            for s in range(students):
-                writer.writerow(row(f"B-{incidents}", occurred_at=when,
+            for s in range(min(1 + incidents % 3, rows - n)):
+                writer.writerow(row(f"{prefix}-{incidents}", occurred_at=when,
                                     race=("WH", "BL", "HI", "AS")[(n + s) % 4],
-                                    student_id=f"S{n:07d}", narrative="x" * 80))
+                                    student_id=f"{prefix}{n:07d}", narrative="x" * 80))
                 n += 1
     return incidents
 
 
-def test_large_import_streams_with_flat_memory(w: World, tmp_path: Path) -> None:
-    path = tmp_path / "big.csv"
-    incidents = _big_file(path)
+def _traced_import(path: Path) -> tuple[Any, int]:
+    """Import the file, returning the report and the peak traced memory in bytes."""
     tracemalloc.start()
     try:
         with path.open("rb") as handle:
@@ -428,8 +428,23 @@ def test_large_import_streams_with_flat_memory(w: World, tmp_path: Path) -> None
         _current, peak = tracemalloc.get_traced_memory()
     finally:
         tracemalloc.stop()
+    return report, peak
+
+
+def test_large_import_streams_with_flat_memory(w: World, tmp_path: Path) -> None:
+    small_incidents = _big_file(tmp_path / "small.csv", SMALL, "S")
+    incidents = _big_file(tmp_path / "big.csv", BIG, "B")
+    small, small_peak = _traced_import(tmp_path / "small.csv")
+    assert small.errors == [] and small.created == small_incidents
+    report, peak = _traced_import(tmp_path / "big.csv")
     assert report.errors == []
     assert report.rows_in == BIG
     assert report.created == incidents
-    assert Involvement.objects.count() == BIG
-    assert peak < 60 * 1024 * 1024, f"peak traced memory {peak / 2**20:.1f} MB"
+    assert incidents < BIG
+    assert Incident.objects.count() == small_incidents + incidents
+    assert Involvement.objects.count() == SMALL + BIG
+    mb = 2**20
+    assert peak < 60 * mb, f"peak traced memory {peak / mb:.1f} MB"
+    # Flat: ten times the rows costs (almost) no more memory than one tenth of them.
+    assert peak < small_peak + 8 * mb, (
+        f"peak {peak / mb:.1f} MB for {BIG} rows vs {small_peak / mb:.1f} MB for {SMALL}")

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import csv
 import datetime
-import html
 import io
 import json
 import re
@@ -364,13 +363,16 @@ def test_create(w: World, persona: str, kind: str, channel: str) -> None:
 
 def _edit(w: World, client: Client, kind: str, channel: str, obj: Any, officer: str,
           school: str, text: str) -> Any:
+    # An amendment keeps the incident's own time (the web form keeps recorded_at).
     if kind == "incidents" and channel == WEB:
         return client.post(f"/incidents/{obj.pk}/edit/", web_incident_data(
-            w, officer, school, narrative=text, amend_reason="Correcting the narrative."))
+            w, officer, school, occurred_at=WHEN.strftime("%Y-%m-%dT%H:%M"), narrative=text,
+            amend_reason="Correcting the narrative."))
     if kind == "incidents":
         return client.put(f"/api/incidents/{obj.pk}", json.dumps(api_incident_payload(
-            w, officer, school, narrative=text, amend_reason="Correcting the narrative.")),
-            content_type="application/json")
+            w, officer, school, occurred_at=WHEN.isoformat(),
+            recorded_at=(WHEN + datetime.timedelta(hours=2)).isoformat(), narrative=text,
+            amend_reason="Correcting the narrative.")), content_type="application/json")
     return client.post(f"/incidents/activities/{obj.pk}/edit/",
                        web_activity_data(w, officer, school, topic=text))
 
