@@ -36,6 +36,13 @@ class IncidentReason(models.Model):
     active = models.BooleanField(default=True)
     sort_order = models.PositiveSmallIntegerField(default=100)
 
+    scope_paths: ClassVar[dict[str, str]] = {"*": ""}
+    role_permissions: ClassVar[dict[str, tuple[str, ...]]] = {
+        "view": tuple(r.value for r in Role),
+        "add": (Role.SYSTEM_ADMIN,),
+        "change": (Role.SYSTEM_ADMIN,),
+    }
+
     class Meta:
         ordering = ["kind", "sort_order", "label"]
 
@@ -255,7 +262,8 @@ class Activity(ScopedModel):
 
     scope_paths: ClassVar[dict[str, str]] = Incident.scope_paths
     role_permissions: ClassVar[dict[str, tuple[str, ...]]] = {
-        "view": (*RECORD_VIEWERS, R.ANALYST),
+        # Analysts work from aggregates only: activity records name officers.
+        "view": RECORD_VIEWERS,
         "add": (R.SRO, R.SUPERVISOR, R.SYSTEM_ADMIN),
         "change": (R.SRO, R.SUPERVISOR, R.SYSTEM_ADMIN),
         "delete": (R.SYSTEM_ADMIN,),

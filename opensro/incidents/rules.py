@@ -20,6 +20,8 @@ LATE_ENTRY = datetime.timedelta(hours=settings.OPENSRO.get("LATE_ENTRY_HOURS", 2
 
 MESSAGES = {
     "future": "The incident cannot be in the future; check the date and time.",
+    "recorded_before": "The record cannot be entered before the incident happened; check "
+                       "both times.",
     "late": "This record is entered more than {hours} hours after the incident; "
             "say why it is late.",
     "requester": "Say who on the school staff requested the SRO (R-D1).",
@@ -86,6 +88,8 @@ def check(
     if occurred and occurred > now + datetime.timedelta(minutes=5):
         p.add("occurred_at", "future")
     recorded = incident.recorded_at or now
+    if occurred and incident.recorded_at and incident.recorded_at < occurred:
+        p.add("recorded_at", "recorded_before")
     if (submitting and occurred and recorded - occurred > LATE_ENTRY
             and not (incident.late_entry_reason or "").strip()):
         p.add("late_entry_reason", "late", hours=int(LATE_ENTRY.total_seconds() // 3600))

@@ -273,11 +273,21 @@ def incident_export(request: HttpRequest) -> StreamingHttpResponse:
     if filters.is_valid():
         incidents = selectors.filter_incidents(incidents, filters.cleaned_data)
     identity = any(s.identity for s in grants(request.user))
-    if identity:
-        record_disclosure(request.user, None, ["student_pseudonym"],  # type: ignore[arg-type]
-                          channel="export", object_type="incidents.Involvement",
-                          object_id="export " + (request.GET.urlencode() or "all"),
-                          purpose="CSV export of incident records")
+    logged: list[bool] = []
+
+    def pseudonym(inv: Involvement, incident: Incident) -> str:
+        """The pseudonym where this user may see it; the first one shown logs the export
+        as a disclosure (FERPA, R-D7)."""
+        if not (identity and inv.student_pseudonym and selectors.may_see_identity(
+                request.user, incident)):
+            return ""
+        if not logged:
+            record_disclosure(request.user, None, ["student_pseudonym"],  # type: ignore[arg-type]
+                              channel="export", object_type="incidents.Involvement",
+                              object_id="export " + (request.GET.urlencode() or "all"),
+                              purpose="CSV export of incident records")
+            logged.append(True)
+        return inv.student_pseudonym
 
     rows = Involvement.objects.filter(incident__in=incidents.values("pk")).select_related(
         "incident__school", "incident__officer", "incident__reason").order_by(
@@ -292,8 +302,7 @@ def incident_export(request: HttpRequest) -> StreamingHttpResponse:
                 i.number, i.status, i.occurred_at.isoformat(), i.school.nces_id, i.school.name,
                 i.officer.badge_number, i.location, i.involvement_source, i.requester_role,
                 i.reason.code, i.reason.kind, i.would_call_911, i.deescalation,
-                inv.student_pseudonym if identity and selectors.may_see_identity(
-                    request.user, i) else "", inv.role, inv.age or "",
+                pseudonym(inv, i), inv.role, inv.age or "",
                 inv.grade, inv.race, inv.sex, int(inv.idea), int(inv.section_504),
                 int(inv.english_learner), *[int(getattr(inv, a)) for a in c.ACTION_FIELDS],
                 int(inv.referral_to_law_enforcement), int(inv.school_related_arrest),

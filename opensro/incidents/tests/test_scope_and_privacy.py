@@ -140,9 +140,9 @@ ALLOWED: dict[str, dict[str, frozenset[str]]] = {
     "agency_admin":   {"incidents": R, "activities": R},
     "school_admin":   {"incidents": R, "activities": R},
     "district_admin": {"incidents": R, "activities": R},
-    # Analysts work from aggregates: no incident records (R-D7), but activities carry no
-    # student identity, so they read those.
-    "analyst":        {"incidents": NONE, "activities": R},
+    # Analysts work from aggregates only: no incident records (R-D7) and no activity
+    # records either (they name officers).
+    "analyst":        {"incidents": NONE, "activities": NONE},
     "auditor":        {"incidents": R, "activities": R},
     "system_admin":   {"incidents": RCE, "activities": RCE},
     "outsider":       {"incidents": NONE, "activities": NONE},
@@ -160,7 +160,7 @@ VISIBLE: dict[str, dict[str, frozenset[str]]] = {
     "school_admin": {"incidents": _({"i_own", "i_own_draft", "i_peer_a1"}),
                      "activities": _({"a_own", "a_peer_a1"})},
     "district_admin": {"incidents": AGENCY_A_INC, "activities": AGENCY_A_ACT},
-    "analyst": {"incidents": NONE, "activities": ALL_ACTIVITIES},
+    "analyst": {"incidents": NONE, "activities": NONE},
     "auditor": {"incidents": ALL_INCIDENTS, "activities": ALL_ACTIVITIES},
     "system_admin": {"incidents": ALL_INCIDENTS, "activities": ALL_ACTIVITIES},
     "outsider": {"incidents": NONE, "activities": NONE},
@@ -179,7 +179,7 @@ def test_table_is_complete_and_consistent() -> None:
             sees = VISIBLE[persona][kind]
             assert sees <= everything
             assert (DETAIL in ALLOWED[persona][kind]) == bool(sees), (persona, kind)
-            if persona not in ("analyst", "auditor", "system_admin"):
+            if persona not in ("auditor", "system_admin"):
                 assert "i_b" not in sees and "a_b" not in sees
 
 
