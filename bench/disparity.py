@@ -8,8 +8,8 @@ point by every dimension (race, sex, disability, English learner, age band, offe
 their enrollment bases, and the statistics of every (decision point, dimension) table
 with small-number suppression. Baseline: the single hand-written ``GROUP BY`` that
 yields the same breakdown (race, sex, IDEA, 504, EL, age, offense severity) with the
-decision-point sums, over the same involvements, with no statistics. Each is run five times; the medians are compared (target: within
-1.5x of the raw GROUP BY, or faster).
+decision-point sums, over the same involvements, with no statistics. Each is run five
+times; the medians are compared (target: within 1.5x of the raw GROUP BY, or faster).
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.common import run_phase, scratch_dir, setup_django  # noqa: E402
+from bench.common import run_phase, scratch_dir, setup_django
 
 RAW = """
 SELECT race, sex, idea, section_504, english_learner, age, offense_severity,

@@ -25,7 +25,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.common import setup_django  # noqa: E402
+from bench.common import setup_django
 
 RACES = ["WH", "BL", "HI", "AS", "TR", "AM", "HP"]
 RACE_W = [0.46, 0.15, 0.28, 0.05, 0.045, 0.01, 0.005]
