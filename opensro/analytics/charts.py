@@ -10,6 +10,7 @@ import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
+from matplotlib.ticker import FixedLocator, FuncFormatter, NullFormatter
 
 BLUE = "#0b4f8a"
 RED = "#a4161a"
@@ -40,6 +41,12 @@ def forest_plot(rows: Sequence[tuple[str, float, float, float, bool]], title: st
     ax.axvline(1.0, color=GREY, linestyle="--", linewidth=1)
     ax.set_yticks(range(len(rows)), [r[0] for r in reversed(rows)])
     ax.set_xscale("log")
+    low = min(r[2] for r in rows) if rows else 0.5
+    high = max(r[3] for r in rows) if rows else 2.0
+    ticks = [t for t in (0.1, 0.2, 0.25, 0.5, 1, 2, 4, 5, 10, 20) if low / 1.2 <= t <= high * 1.2]
+    ax.xaxis.set_major_locator(FixedLocator(ticks or [1]))
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _pos: f"{v:g}"))
+    ax.xaxis.set_minor_formatter(NullFormatter())
     ax.set_xlabel(f"Ratio to {reference_label} (log scale); diamonds: significant after FDR")
     ax.set_title(title, loc="left", fontsize=11)
     ax.grid(axis="x", color="#d0d7de", linewidth=0.6)

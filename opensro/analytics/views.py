@@ -71,7 +71,7 @@ def disparity(request: HttpRequest) -> HttpResponse:
                 form.add_error(key if key in form.fields else None, msgs)
     return render(request, "analytics/disparity.html", {
         "form": form, "table": table, "forest": forest, "trend": trend_svg,
-        "min_cell": selectors.min_cell(),
+        "max_hidden": selectors.min_cell() - 1,
     })
 
 
