@@ -30,14 +30,18 @@ DESKTOP: dict[str, Any] = {"viewport": {"width": 1280, "height": 900}}
 MOBILE: dict[str, Any] = {"viewport": {"width": 390, "height": 844}, "is_mobile": True,
                           "has_touch": True, "device_scale_factor": 2}
 SHOTS = [
-    # file name, demo user, context options
-    ("dashboard-district-admin.png", "districtadmin", DESKTOP),
-    ("dashboard-sro-mobile.png", "sro", MOBILE),
+    # file name, demo user, context options, page (after the dashboard), full page
+    ("dashboard-district-admin.png", "districtadmin", DESKTOP, "", False),
+    ("dashboard-sro-mobile.png", "sro", MOBILE, "", False),
+    ("quick-log-sro-mobile.png", "sro", MOBILE, "/incidents/new/", False),
+    ("disparities-analyst.png", "analyst", DESKTOP,
+     "/analytics/disparity/?school_year=2025-26&scope=all&point=arrest&dimension=race"
+     "&base=contact", True),
 ]
 
 
 def shoot(browser: Browser, url: str, username: str, password: str, options: dict[str, Any],
-          path: Path) -> None:
+          path: Path, then: str = "", full_page: bool = False) -> None:
     context = browser.new_context(base_url=url, locale="en-US", **options)
     context.set_default_timeout(15_000)
     try:
@@ -50,7 +54,9 @@ def shoot(browser: Browser, url: str, username: str, password: str, options: dic
         if page.locator("section.dashboard-section").count() == 0:
             raise SystemExit(f"{username} signed in but has no dashboard section; "
                              "is the demo built (opensro demo --reset --no-serve)?")
-        page.screenshot(path=str(path))
+        if then:
+            page.goto(then)
+        page.screenshot(path=str(path), full_page=full_page)
         print(f"saved {path.relative_to(REPO_DIR) if path.is_relative_to(REPO_DIR) else path}")
     finally:
         context.close()
@@ -72,9 +78,9 @@ def main(argv: list[str] | None = None) -> int:
         browser = pw.chromium.launch(executable_path=executable, headless=True,
                                      args=CHROMIUM_ARGS)
         try:
-            for name, username, options in SHOTS:
+            for name, username, options, then, full_page in SHOTS:
                 shoot(browser, args.url.rstrip("/"), username, args.password, options,
-                      args.out / name)
+                      args.out / name, then, full_page)
         finally:
             browser.close()
     return 0
