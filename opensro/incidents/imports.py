@@ -336,7 +336,6 @@ class Group:
 def _groups(rows: Iterator[tuple[int, dict[str, str]]], report: ImportReport
             ) -> Iterator[Group]:
     current: Group | None = None
-    seen: dict[tuple[str, str], int] = {}
     for line, row in rows:
         report.rows_in += 1
         if "__extra__" in row:
@@ -349,13 +348,7 @@ def _groups(rows: Iterator[tuple[int, dict[str, str]]], report: ImportReport
             continue
         if current is not None:
             yield current
-        if key in seen and key[1]:
-            report.reject(line, "incident_id", f"incident {key[1]} already appeared, starting "
-                          f"at line {seen[key]}; keep the rows of one incident together")
-            current = None
-            continue
         current = Group(key, [line], [row])
-        seen[key] = line
     if current is not None:
         yield current
 
@@ -440,11 +433,44 @@ def _year_for(years: list[SchoolYear], moment: datetime.datetime) -> SchoolYear 
     return None
 
 
-def _write(actor: User | None, batch: list[Prepared], report: ImportReport) -> None:
+@dataclass
+class Run:
+    """What one import remembers across batches, in constant memory: the first id it
+    gave a new incident (ids only grow), so a record it created can be told from one
+    that was stored before."""
+
+    first_id: int | None = None
+
+    def created_here(self, incident: Incident) -> bool:
+        return self.first_id is not None and incident.pk >= self.first_id
+
+
+def _repeat(report: ImportReport, p: Prepared, where: str) -> None:
+    line = p.group.lines[0]
+    report.reject(line, "incident_id", f"incident {p.incident.source_record_id} already "
+                  f"appeared {where}; keep the rows of one incident together")
+    report.rejected_lines.update(p.group.lines)
+
+
+def _write(actor: User | None, batch: list[Prepared], report: ImportReport,
+           run: Run | None = None) -> None:
     """Store one batch: new incidents in bulk (one audit event each, chained in order);
-    changed ones through the service as amendments; unchanged ones skipped."""
+    changed ones through the service as amendments; unchanged ones skipped. An
+    incident whose rows are split (it appears again later in the file) is rejected
+    the second time."""
+    run = run or Run()
     if not batch:
         return
+    firsts: dict[tuple[str, str], int] = {}
+    unique: list[Prepared] = []
+    for p in batch:
+        key = (p.incident.source_system, p.incident.source_record_id)
+        if key in firsts:
+            _repeat(report, p, f"starting at line {firsts[key]}")
+            continue
+        firsts[key] = p.group.lines[0]
+        unique.append(p)
+    batch = unique
     keys = {(p.incident.source_system, p.incident.source_record_id) for p in batch}
     existing = {
         (i.source_system, i.source_record_id): i
@@ -458,6 +484,8 @@ def _write(actor: User | None, batch: list[Prepared], report: ImportReport) -> N
         old = existing.get((p.incident.source_system, p.incident.source_record_id))
         if old is None:
             new.append(p)
+        elif run.created_here(old):
+            _repeat(report, p, "earlier in this file")
         elif old.source_hash == p.digest:
             report.unchanged += 1
         else:
@@ -486,7 +514,10 @@ def _write(actor: User | None, batch: list[Prepared], report: ImportReport) -> N
             report.updated += 1
     if not new:
         return
-    for p, pk in zip(new, bulk.reserve_ids(Incident, len(new)), strict=True):
+    ids = bulk.reserve_ids(Incident, len(new))
+    if run.first_id is None:
+        run.first_id = ids[0]
+    for p, pk in zip(new, ids, strict=True):
         p.incident.source_hash = p.digest
         p.incident.pk = pk
     bulk.insert(Incident, [p.incident for p in new])
@@ -534,6 +565,8 @@ def import_incidents(
     zone = ZoneInfo(settings.TIME_ZONE)
     now = timezone.now()
 
+    run = Run()
+
     def batches() -> Iterator[list[Prepared]]:
         batch: list[Prepared] = []
         for group in _groups(read_rows(open_text(source), REQUIRED, OPTIONAL), report):
@@ -553,13 +586,13 @@ def import_incidents(
             with transaction.atomic():
                 for batch in batches():
                     if not report.errors:
-                        _write(actor, batch, report)
+                        _write(actor, batch, report, run)
                 if report.errors:
                     raise _Rollback
         else:
             for batch in batches():
                 with transaction.atomic():
-                    _write(actor, batch, report)
+                    _write(actor, batch, report, run)
     except FileProblem as exc:
         report.reject(0, "", str(exc))
         if all_or_nothing:

@@ -448,3 +448,23 @@ def test_large_import_streams_with_flat_memory(w: World, tmp_path: Path) -> None
     # Flat: ten times the rows costs (almost) no more memory than one tenth of them.
     assert peak < small_peak + 8 * mb, (
         f"peak {peak / mb:.1f} MB for {BIG} rows vs {small_peak / mb:.1f} MB for {SMALL}")
+
+
+def test_repeat_in_a_later_batch_is_rejected_and_earlier_records_still_update(
+        w: World, monkeypatch: Any) -> None:
+    """The repeat check holds across batches without remembering every key: a record
+    created by this import is told from one stored before by its id."""
+    import opensro.incidents.imports as imports
+
+    first = import_incidents(to_csv([row("I-1"), row("I-2")]), None)
+    assert first.created == 2
+    monkeypatch.setattr(imports, "BATCH", 2)
+    rows = [row("I-3"), row("I-4"), row("I-5"), row("I-3", race="BL"),
+            row("I-1", race="HI")]
+    report = import_incidents(to_csv(rows), None)
+    assert report.rejected_lines == {5}
+    [error] = report.errors
+    assert error.field == "incident_id" and "earlier in this file" in error.reason
+    assert report.created == 3 and report.updated == 1
+    assert Incident.objects.get(source_record_id="I-3").involvements.get().race == "WH"
+    assert Incident.objects.get(source_record_id="I-1").involvements.get().race == "HI"
