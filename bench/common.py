@@ -19,6 +19,8 @@ OUT = ROOT / "bench" / "out"
 def setup_django(var_dir: str | None = None) -> None:
     """Point OpenSRO at a scratch SQLite file (or at OPENSRO_DATABASE_URL) and migrate."""
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "opensro.settings")
+    # Measure as in production: no debug query log (it would slow every statement).
+    os.environ.setdefault("OPENSRO_DEBUG", "0")
     if var_dir:
         os.environ["OPENSRO_VAR_DIR"] = var_dir
     sys.path.insert(0, str(ROOT))
