@@ -9,6 +9,7 @@ tests can prove scoped personas never see them.
 from __future__ import annotations
 
 import datetime
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -108,3 +109,40 @@ def _fast_password_hasher(settings: Any) -> None:
 @pytest.fixture
 def world(db: Any) -> World:
     return build_world()
+
+
+def module_world(django_db_blocker: Any, prepare: Callable[[World], None] | None = None
+                 ) -> Iterator[World]:
+    """One world for a whole test module, rolled back at its end; each test runs in its
+    own savepoint inside it (the ``w`` fixture). ``prepare`` adds module-specific records.
+    """
+    from django.db import transaction
+    from django.test import override_settings
+
+    with django_db_blocker.unblock(), override_settings(
+        PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]
+    ):
+        atomic = transaction.atomic()
+        atomic.__enter__()
+        try:
+            world = build_world()
+            if prepare is not None:
+                with request_context():
+                    prepare(world)
+            yield world
+        finally:
+            transaction.set_rollback(True)
+            atomic.__exit__(None, None, None)
+
+
+@pytest.fixture(scope="module")
+def shared_world(django_db_setup: Any, django_db_blocker: Any) -> Iterator[World]:
+    """The module's world; a module overrides this fixture to add its own records."""
+    yield from module_world(django_db_blocker)
+
+
+@pytest.fixture
+def w(db: Any, shared_world: World) -> World:
+    for user in shared_world.users.values():
+        user.__dict__.pop("_opensro_scopes", None)  # grants may change inside a test
+    return shared_world

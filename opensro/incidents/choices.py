@@ -3,6 +3,10 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from opensro.directory.choices import Grade  # one grade list for schools and students
+
+__all__ = ["Grade"]
+
 
 class Location(models.TextChoices):
     CLASSROOM = "classroom", _("Classroom")
@@ -69,23 +73,6 @@ class Severity(models.TextChoices):
     MISDEMEANOR = "misdemeanor", _("Misdemeanor")
     STATUS = "status", _("Status offense or ordinance")
     NONE = "none", _("No offense")
-
-
-class Grade(models.TextChoices):
-    PK = "PK", _("Pre-kindergarten")
-    KG = "KG", _("Kindergarten")
-    G01 = "01", "1"
-    G02 = "02", "2"
-    G03 = "03", "3"
-    G04 = "04", "4"
-    G05 = "05", "5"
-    G06 = "06", "6"
-    G07 = "07", "7"
-    G08 = "08", "8"
-    G09 = "09", "9"
-    G10 = "10", "10"
-    G11 = "11", "11"
-    G12 = "12", "12"
 
 
 class SearchBasis(models.TextChoices):

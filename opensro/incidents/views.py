@@ -165,16 +165,23 @@ def autosave(request: HttpRequest) -> HttpResponse:
         "saved": saved, "form": ctx["form"], "formset": ctx["formset"]})
 
 
-@login_required
-def incident_list(request: HttpRequest) -> HttpResponse:
-    if not can(request.user, VIEW, Incident):
-        raise PermissionDenied
+def _filtered(request: HttpRequest) -> tuple[IncidentFilterForm, Any]:
+    """The list filters (choices limited to the user's scope) and the incidents they
+    select; the list page and the CSV export share them."""
     filters = IncidentFilterForm(request.GET or None)
     filters.fields["school"].queryset = selectors.schools_for_logging(request.user)  # type: ignore[attr-defined]
     filters.fields["officer"].queryset = selectors.officers_for_logging(request.user)  # type: ignore[attr-defined]
     qs = selectors.incidents_for(request.user)
     if filters.is_valid():
         qs = selectors.filter_incidents(qs, filters.cleaned_data)
+    return filters, qs
+
+
+@login_required
+def incident_list(request: HttpRequest) -> HttpResponse:
+    if not can(request.user, VIEW, Incident):
+        raise PermissionDenied
+    filters, qs = _filtered(request)
     page = Paginator(qs, 50).get_page(request.GET.get("page"))
     flagged = set(Flag.objects.filter(
         kind=selectors.DISCIPLINE_FLAG, subject_type=Incident._meta.label, status="open",
@@ -266,12 +273,7 @@ def incident_export(request: HttpRequest) -> StreamingHttpResponse:
     disclosure."""
     if not can(request.user, VIEW, Incident):
         raise PermissionDenied
-    filters = IncidentFilterForm(request.GET or None)
-    filters.fields["school"].queryset = selectors.schools_for_logging(request.user)  # type: ignore[attr-defined]
-    filters.fields["officer"].queryset = selectors.officers_for_logging(request.user)  # type: ignore[attr-defined]
-    incidents = selectors.incidents_for(request.user)
-    if filters.is_valid():
-        incidents = selectors.filter_incidents(incidents, filters.cleaned_data)
+    _filters, incidents = _filtered(request)
     identity = any(s.identity for s in grants(request.user))
     logged: list[bool] = []
 

@@ -15,16 +15,16 @@ from __future__ import annotations
 import html
 import json
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 import pytest
 from django.apps import apps
-from django.db import models, transaction
-from django.test import Client, override_settings
+from django.db import models
+from django.test import Client
 
-from conftest import PERSONAS, World, build_world
+from conftest import PERSONAS, World
 from opensro.core import audit
 from opensro.core.models import AuditEvent
 from opensro.directory import forms, services
@@ -164,24 +164,6 @@ def test_table_is_consistent() -> None:
 # --------------------------------------------------------------------------- the world
 
 
-@pytest.fixture(scope="module")
-def shared_world(django_db_setup: Any, django_db_blocker: Any) -> Iterator[World]:
-    """One world for the module, rolled back at its end; tests nest savepoints in it."""
-    with django_db_blocker.unblock(), override_settings(
-        PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]
-    ):
-        atomic = transaction.atomic()
-        atomic.__enter__()
-        try:
-            yield build_world()
-        finally:
-            transaction.set_rollback(True)
-            atomic.__exit__(None, None, None)
-
-
-@pytest.fixture
-def w(db: Any, shared_world: World) -> World:
-    return shared_world
 
 
 def login(world: World, persona: str) -> Client:

@@ -18,10 +18,8 @@ from typing import Any
 
 import pytest
 from django.core.management import CommandError, call_command
-from django.db import transaction
-from django.test import override_settings
 
-from conftest import World, build_world
+from conftest import World, module_world
 from opensro.core import audit
 from opensro.core.models import AuditEvent, Flag, FlagStatus
 from opensro.directory import services as ds
@@ -34,23 +32,9 @@ ORI_A = "OH0000100"
 
 @pytest.fixture(scope="module")
 def shared_world(django_db_setup: Any, django_db_blocker: Any) -> Iterator[World]:
-    with django_db_blocker.unblock(), override_settings(
-        PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]
-    ):
-        atomic = transaction.atomic()
-        atomic.__enter__()
-        try:
-            world = build_world()
-            ds.update_agency(None, world.agency_a, {"ori": ORI_A})
-            yield world
-        finally:
-            transaction.set_rollback(True)
-            atomic.__exit__(None, None, None)
-
-
-@pytest.fixture
-def w(db: Any, shared_world: World) -> World:
-    return shared_world
+    yield from module_world(
+        django_db_blocker,
+        lambda world: ds.update_agency(None, world.agency_a, {"ori": ORI_A}) and None)
 
 
 # --------------------------------------------------------------------------- files

@@ -10,18 +10,17 @@ One world is built per module; every test runs in its own savepoint (pytest-djan
 from __future__ import annotations
 
 import datetime
-from collections.abc import Iterator
 from types import SimpleNamespace
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.db import models, transaction
+from django.db import models
 from django.test import override_settings
 from django.utils import timezone
 
-from conftest import World, build_world
+from conftest import World
 from opensro.core.models import AuditEvent, Flag, FlagStatus
 from opensro.incidents import choices as c
 from opensro.incidents import rules, services
@@ -36,24 +35,6 @@ M = rules.MESSAGES
 # --------------------------------------------------------------------------- the world
 
 
-@pytest.fixture(scope="module")
-def shared_world(django_db_setup: Any, django_db_blocker: Any) -> Iterator[World]:
-    """One world for the module, rolled back at its end; tests nest savepoints in it."""
-    with django_db_blocker.unblock(), override_settings(
-        PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]
-    ):
-        atomic = transaction.atomic()
-        atomic.__enter__()
-        try:
-            yield build_world()
-        finally:
-            transaction.set_rollback(True)
-            atomic.__exit__(None, None, None)
-
-
-@pytest.fixture
-def w(db: Any, shared_world: World) -> World:
-    return shared_world
 
 
 @pytest.fixture

@@ -20,10 +20,9 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
-from django.db import transaction
-from django.test import Client, override_settings
+from django.test import Client
 
-from conftest import World, build_world
+from conftest import World, module_world
 from opensro.core.models import AuditEvent, Disclosure, Flag
 from opensro.directory import services as ds
 from opensro.incidents import choices as c
@@ -38,23 +37,9 @@ ORI_A = "OH0000100"
 
 @pytest.fixture(scope="module")
 def shared_world(django_db_setup: Any, django_db_blocker: Any) -> Iterator[World]:
-    with django_db_blocker.unblock(), override_settings(
-        PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]
-    ):
-        atomic = transaction.atomic()
-        atomic.__enter__()
-        try:
-            world = build_world()
-            ds.update_agency(None, world.agency_a, {"ori": ORI_A})
-            yield world
-        finally:
-            transaction.set_rollback(True)
-            atomic.__exit__(None, None, None)
-
-
-@pytest.fixture
-def w(db: Any, shared_world: World) -> World:
-    return shared_world
+    yield from module_world(
+        django_db_blocker,
+        lambda world: ds.update_agency(None, world.agency_a, {"ori": ORI_A}) and None)
 
 
 # --------------------------------------------------------------------------- the cases

@@ -25,10 +25,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
-from django.test import Client, override_settings
+from django.test import Client
 
-from conftest import PERSONAS, World, build_world
+from conftest import PERSONAS, World, module_world
 from opensro.core import audit
 from opensro.core.choices import Role
 from opensro.core.models import AuditEvent, Disclosure, Flag, User
@@ -77,36 +76,21 @@ def a_student(**changes: Any) -> dict[str, Any]:
     return data
 
 
+def _records(w: World) -> None:
+    for name, (officer, school, submit) in INCIDENTS.items():
+        w.objects[name] = services.save_incident(
+            None, incident_values(w, officer, school, narrative=f"Record {name}."),
+            [a_student()], submit=submit)
+    for name, (officer, school) in ACTIVITIES.items():
+        w.objects[name] = services.create_activity(None, {
+            "officer": w.objects[officer], "school": w.objects[school],
+            "date": datetime.date(2025, 10, 20), "kind": c.ActivityKind.CLASS,
+            "topic": f"Topic {name}", "participants": 25})
+
+
 @pytest.fixture(scope="module")
 def shared_world(django_db_setup: Any, django_db_blocker: Any) -> Iterator[World]:
-    """One world for the module, rolled back at its end; tests nest savepoints in it."""
-    with django_db_blocker.unblock(), override_settings(
-        PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]
-    ):
-        atomic = transaction.atomic()
-        atomic.__enter__()
-        try:
-            w = build_world()
-            for name, (officer, school, submit) in INCIDENTS.items():
-                w.objects[name] = services.save_incident(
-                    None, incident_values(w, officer, school, narrative=f"Record {name}."),
-                    [a_student()], submit=submit)
-            for name, (officer, school) in ACTIVITIES.items():
-                w.objects[name] = services.create_activity(None, {
-                    "officer": w.objects[officer], "school": w.objects[school],
-                    "date": datetime.date(2025, 10, 20), "kind": c.ActivityKind.CLASS,
-                    "topic": f"Topic {name}", "participants": 25})
-            yield w
-        finally:
-            transaction.set_rollback(True)
-            atomic.__exit__(None, None, None)
-
-
-@pytest.fixture
-def w(db: Any, shared_world: World) -> World:
-    for user in shared_world.users.values():
-        user.__dict__.pop("_opensro_scopes", None)
-    return shared_world
+    yield from module_world(django_db_blocker, _records)
 
 
 def login(user: User) -> Client:
