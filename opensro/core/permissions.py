@@ -159,7 +159,3 @@ def require(user: Any, action: str, obj: models.Model) -> None:
             f"You may not {action} this {obj._meta.verbose_name} in your scope."
         )
 
-
-def can_view_student_identity(user: Any, scope_match: QuerySet[Any] | None = None) -> bool:
-    """Whether a grant allows reading student identifiers (R-D7)."""
-    return any(s.identity for s in grants(user))

@@ -356,7 +356,3 @@ class Assignment(ScopedModel):
     def __str__(self) -> str:
         end = self.end_date.isoformat() if self.end_date else "present"
         return f"{self.officer} at {self.school} ({self.start_date.isoformat()} – {end})"
-
-    def is_current(self, on: datetime.date | None = None) -> bool:
-        on = on or datetime.date.today()
-        return self.start_date <= on and (self.end_date is None or self.end_date >= on)

@@ -22,7 +22,7 @@ from opensro.core.permissions import ADD, CHANGE, can, can_on, require
 from opensro.directory.models import Officer, SchoolYear
 from opensro.incidents import choices as c
 from opensro.incidents import rules
-from opensro.incidents.models import Activity, Incident, IncidentReason, Involvement
+from opensro.incidents.models import Activity, Incident, Involvement
 from opensro.incidents.pseudonym import pseudonymize
 
 DISCIPLINE_FLAG = "discipline_involvement"
@@ -307,10 +307,6 @@ def update_activity(actor: User | None, activity: Activity, data: Mapping[str, A
         if year is not None:
             data["school_year"] = year
     return core.update(actor, activity, data, validate=_activity_year)
-
-
-def reasons() -> list[IncidentReason]:
-    return list(IncidentReason.objects.filter(active=True))
 
 
 def bulk_create_activities(actor: User | None, rows: Sequence[Mapping[str, Any]]) -> int:

@@ -12,7 +12,6 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
-from django.urls import reverse
 
 from opensro.core.audit import record_disclosure
 from opensro.core.crud import Resource
@@ -328,6 +327,3 @@ ACTIVITIES = Resource(
               "reviews: the SRO's triad and prevention work (R-D6). No student identities.",
 )
 
-
-def home_url() -> str:
-    return reverse("incident-list")
