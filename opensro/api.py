@@ -7,6 +7,7 @@ writes through the services, exactly like the web pages.
 
 from __future__ import annotations
 
+import importlib
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -93,6 +94,10 @@ def on_not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
     return api.create_response(request, {"detail": str(exc) or "Not found."}, status=404)
 
 
+#: Apps whose ``api.router`` is mounted at ``/api/<app>``.
+APPS = ("program", "training", "selection", "supervision", "surveys", "transparency", "crdc")
+
+
 def _register() -> None:
     from opensro.core.api import router as core_router
     from opensro.directory.api import router as directory_router
@@ -106,6 +111,9 @@ def _register() -> None:
     from opensro.analytics.api import router as analytics_router
 
     api.add_router("/analytics", analytics_router)
+    for app in APPS:
+        module = importlib.import_module(f"opensro.{app}.api")
+        api.add_router(f"/{app}", module.router)
 
 
 _register()

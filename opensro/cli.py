@@ -15,6 +15,7 @@ OWN_COMMANDS = {
     "disparity": "disparity table from a counts CSV (group,base,count)",
     "grant": "grant a role over a scope to a user",
     "token": "create or revoke a personal API token",
+    "flags": "flags: 'opensro flags refresh' recomputes time-based flags (run daily)",
     "migrate": "create or upgrade the database tables",
     "createsuperuser": "create a system administrator account",
     "runserver": "serve the web application (development server)",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 from typing import Any
 
 from django.http import HttpRequest
@@ -9,6 +10,9 @@ from django.urls import reverse
 
 from opensro.core.choices import Role
 from opensro.core.permissions import VIEW, can, has_role
+
+#: Apps that add entries to the menu (each has ``navigation.menu_items(user)``).
+MENU_APPS = ("program", "training", "selection", "supervision", "surveys", "transparency", "crdc")
 
 
 def menu_for(user: Any) -> list[dict[str, str]]:
@@ -26,6 +30,8 @@ def menu_for(user: Any) -> list[dict[str, str]]:
 
     if may_analyse(user):
         items.append({"label": "Disparities", "url": reverse("disparity")})
+    for app in MENU_APPS:
+        items.extend(importlib.import_module(f"opensro.{app}.navigation").menu_items(user))
     for resource in RESOURCES:
         if can(user, VIEW, resource.model):
             items.append({"label": resource.title, "url": resource.list_url()})

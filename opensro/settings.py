@@ -67,6 +67,13 @@ INSTALLED_APPS = [
     "opensro.directory",
     "opensro.incidents",
     "opensro.analytics",
+    "opensro.program",
+    "opensro.training",
+    "opensro.selection",
+    "opensro.supervision",
+    "opensro.surveys",
+    "opensro.transparency",
+    "opensro.crdc",
 ]
 
 MIDDLEWARE = [

@@ -4,6 +4,9 @@ person's review). Every change is audited; a decision needs a reason.
 
 from __future__ import annotations
 
+import datetime
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -13,6 +16,68 @@ from django.utils import timezone
 from opensro.core import audit
 from opensro.core.models import Flag, FlagStatus, User
 from opensro.core.permissions import require
+
+
+@dataclass(frozen=True)
+class RefreshResult:
+    """What one kind's refresh did: flags opened (or re-evidenced) and flags cleared."""
+
+    raised: int = 0
+    cleared: int = 0
+
+
+@dataclass(frozen=True)
+class FlagKind:
+    """A kind of flag, registered by the app whose rule raises it (from ``ready()``).
+
+    ``subject_url`` links a flag to the page where its subject is handled (the MOU, the
+    incident…). ``refresh`` recomputes the time-based flags of this kind as of a date and
+    is what ``opensro flags refresh`` runs; kinds raised by an event (a saved incident)
+    have none.
+    """
+
+    code: str
+    label: str
+    description: str = ""
+    subject_url: Callable[[Flag], str | None] | None = None
+    refresh: Callable[[datetime.date], RefreshResult] | None = None
+
+
+_KINDS: dict[str, FlagKind] = {}
+
+
+def register_kind(kind: FlagKind) -> FlagKind:
+    _KINDS[kind.code] = kind
+    return kind
+
+
+def kinds() -> dict[str, FlagKind]:
+    """Every registered kind by code, in registration order."""
+    return dict(_KINDS)
+
+
+def kind_label(code: str) -> str:
+    kind = _KINDS.get(code)
+    return kind.label if kind else code.replace("_", " ").capitalize()
+
+
+def subject_url(flag: Flag) -> str | None:
+    kind = _KINDS.get(flag.kind)
+    if kind is None or kind.subject_url is None:
+        return None
+    return kind.subject_url(flag)
+
+
+def refresh(today: datetime.date | None = None,
+            only: str | None = None) -> dict[str, RefreshResult]:
+    """Run every registered refresher (or only ``only``) as of ``today``."""
+    day = today or timezone.localdate()
+    results: dict[str, RefreshResult] = {}
+    for code, kind in _KINDS.items():
+        if kind.refresh is None or (only and code != only):
+            continue
+        results[code] = kind.refresh(day)
+    return results
 
 
 def raise_flag(

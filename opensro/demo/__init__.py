@@ -33,9 +33,30 @@ Part = Callable[[DemoContext], None]
 
 
 def parts() -> list[tuple[str, Part]]:
-    from opensro.demo import directory, incidents
+    from opensro.demo import (
+        crdc,
+        directory,
+        incidents,
+        program,
+        selection,
+        supervision,
+        surveys,
+        training,
+        transparency,
+    )
 
-    return [("directory", directory.build), ("incidents", incidents.build)]
+    return [
+        ("directory", directory.build),
+        ("incidents", incidents.build),
+        ("program", program.build),
+        ("training", training.build),
+        ("selection", selection.build),
+        ("supervision", supervision.build),
+        ("surveys", surveys.build),
+        ("crdc", crdc.build),
+        # Last: publishes the year's figures from everything above.
+        ("transparency", transparency.build),
+    ]
 
 
 def build(seed: int = SEED, progress: Callable[[str], None] | None = None) -> DemoContext:

@@ -8,3 +8,6 @@ class IncidentsConfig(AppConfig):
 
     def ready(self) -> None:
         from opensro.incidents import imports  # noqa: F401  (registers the importer)
+        from opensro.incidents.services import register_flag_kinds
+
+        register_flag_kinds()

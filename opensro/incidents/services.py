@@ -145,6 +145,19 @@ def derive(incident: Incident, involvements: Sequence[Involvement]) -> None:
             incident, inv)
 
 
+def register_flag_kinds() -> None:
+    """The incident rules' flag kinds (raised when a record is saved, not on a schedule)."""
+    from django.urls import reverse
+
+    from opensro.core.flags import FlagKind, register_kind
+
+    register_kind(FlagKind(
+        DISCIPLINE_FLAG, "Discipline involvement",
+        "An SRO took enforcement action on a matter of school discipline (R-D2).",
+        subject_url=lambda flag: reverse("incident-detail", args=[flag.subject_id]),
+    ))
+
+
 def refresh_discipline_flag(incident: Incident, involvements: Sequence[Involvement],
                             actor: User | None = None) -> None:
     """Raise the discipline-involvement flag for a final record that is a case (R-D2),

@@ -1,0 +1,5 @@
+from django.apps import AppConfig
+
+
+class SelectionConfig(AppConfig):
+    name = "opensro.selection"

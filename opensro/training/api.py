@@ -1,0 +1,5 @@
+"""API endpoints of the training app (mounted under /api/training/)."""
+
+from ninja import Router
+
+router = Router(tags=["training"])

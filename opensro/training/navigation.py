@@ -1,0 +1,9 @@
+"""Menu entries of the training app for a signed-in user."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+def menu_items(user: Any) -> list[dict[str, str]]:
+    return []

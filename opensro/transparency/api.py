@@ -1,0 +1,5 @@
+"""API endpoints of the transparency app (mounted under /api/transparency/)."""
+
+from ninja import Router
+
+router = Router(tags=["transparency"])
