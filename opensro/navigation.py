@@ -16,6 +16,7 @@ MENU_APPS = ("program", "training", "selection", "supervision", "surveys", "tran
 
 
 def menu_for(user: Any) -> list[dict[str, str]]:
+    from opensro.core.models import Flag
     from opensro.directory.views import RESOURCES
     from opensro.incidents.models import Activity, Incident
 
@@ -24,6 +25,8 @@ def menu_for(user: Any) -> list[dict[str, str]]:
         items.append({"label": "Incidents", "url": reverse("incident-list")})
     if can(user, "review", Incident):
         items.append({"label": "Review queue", "url": reverse("incident-review-queue")})
+    if can(user, VIEW, Flag):
+        items.append({"label": "Flags", "url": reverse("flag-list")})
     if can(user, VIEW, Activity):
         items.append({"label": "Activities", "url": reverse("activities-list")})
     from opensro.analytics.selectors import may_analyse

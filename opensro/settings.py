@@ -214,4 +214,12 @@ OPENSRO = {
     "API_MAX_PAGE_SIZE": 500,
     # A record entered this many hours after the incident needs a late-entry reason.
     "LATE_ENTRY_HOURS": int(os.environ.get("OPENSRO_LATE_ENTRY_HOURS", "24")),
+    # Staffing (R-A3): an SRO assigned to more schools than this at once is "floating";
+    # an assignment shorter than the tenure goal (in school years) is flagged at its end.
+    "FLOATING_SRO_MAX_SCHOOLS": int(os.environ.get("OPENSRO_FLOATING_SRO_MAX_SCHOOLS", "2")),
+    "TENURE_GOAL_YEARS": 3,
+    # Dashboards list what comes due within this many days.
+    "DUE_SOON_DAYS": 60,
+    # Early warning (R-F1): false-discovery rate across one period's flags.
+    "EARLY_WARNING_FDR": 0.10,
 }

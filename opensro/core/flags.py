@@ -80,6 +80,45 @@ def refresh(today: datetime.date | None = None,
     return results
 
 
+@dataclass(frozen=True)
+class DueItem:
+    """Something coming due (or overdue) that a dashboard lists: an MOU review, a
+    training course, a twice-yearly review… ``due`` is the date it falls due."""
+
+    kind: str  # e.g. "mou_review", "training"
+    label: str  # what is due, in words
+    due: datetime.date
+    url: str | None = None
+    agency_id: int | None = None
+    district_id: int | None = None
+    school_id: int | None = None
+    officer_id: int | None = None
+
+    def overdue(self, today: datetime.date) -> bool:
+        return self.due < today
+
+
+#: Functions ``(user, today, horizon_days) -> list[DueItem]``, registered by apps from
+#: ``ready()``; each returns only what ``user`` may see, due before today + horizon.
+DueSource = Callable[[Any, datetime.date, int], list[DueItem]]
+_DUE_SOURCES: list[DueSource] = []
+
+
+def register_due_source(source: DueSource) -> DueSource:
+    if source not in _DUE_SOURCES:
+        _DUE_SOURCES.append(source)
+    return source
+
+
+def due_items(user: Any, today: datetime.date, horizon_days: int = 60) -> list[DueItem]:
+    """Everything coming due within ``horizon_days`` (and everything overdue) that
+    ``user`` may see, soonest first."""
+    items: list[DueItem] = []
+    for source in _DUE_SOURCES:
+        items.extend(source(user, today, horizon_days))
+    return sorted(items, key=lambda i: (i.due, i.label))
+
+
 def raise_flag(
     kind: str,
     subject: models.Model,
