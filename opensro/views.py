@@ -25,13 +25,15 @@ from opensro.directory.models import (
 )
 from opensro.incidents.choices import Status as IncidentStatus
 from opensro.incidents.models import Incident
-from opensro.incidents.selectors import review_queue
+from opensro.incidents.selectors import DISCIPLINE_FLAG, review_queue
 
 
 def home(request: HttpRequest) -> HttpResponse:
     if request.user.is_authenticated:
         return redirect("dashboard")
-    return redirect("login")
+    # Anonymous visitors are the public: the portal of published figures (R-E3), which
+    # links the staff sign-in in its footer.
+    return redirect("portal-home")
 
 
 def _current_assignments(user: Any, today: datetime.date) -> Any:
@@ -41,6 +43,27 @@ def _current_assignments(user: Any, today: datetime.date) -> Any:
         ),
         user, VIEW,
     )
+
+
+def _compliance(user: Any, today: datetime.date, cards: list[dict[str, Any]],
+                todo: list[str]) -> None:
+    """The compliance summary card and what it asks for (every registered flag kind and
+    due item in the user's scope; the program app's compliance dashboard has the detail)."""
+    from opensro.program.views import compliance_summary
+
+    summary = compliance_summary(user, today)
+    url = reverse("program-compliance")
+    cards.append({"label": "Open compliance flags", "value": summary["open_total"],
+                  "url": url})
+    cards.append({"label": "Overdue items", "value": summary["overdue_total"], "url": url})
+    overdue = [r["item"] for r in summary["due"] if r["overdue"]]
+    if overdue:
+        todo.append(f"{len(overdue)} item(s) are overdue (first: {overdue[0].label}); "
+                    "see Compliance.")
+    soon = len(summary["due"]) - len(overdue)
+    if soon:
+        todo.append(f"{soon} item(s) fall due within {summary['horizon']} days; see "
+                    "Compliance.")
 
 
 def _section(user: Any, role: str, today: datetime.date) -> dict[str, Any]:
@@ -77,7 +100,8 @@ def _section(user: Any, role: str, today: datetime.date) -> dict[str, Any]:
         officers = restrict(Officer.objects.filter(status="active"), user, VIEW)
         unassigned = officers.exclude(pk__in=current.values("officer_id"))
         waiting = review_queue(user).count()
-        flags = restrict(Flag.objects.filter(status=FlagStatus.OPEN), user, VIEW).count()
+        flags = restrict(Flag.objects.filter(status=FlagStatus.OPEN, kind=DISCIPLINE_FLAG),
+                         user, VIEW).count()
         cards += [
             {"label": "Awaiting your review", "value": waiting,
              "url": reverse("incident-review-queue")},
@@ -98,6 +122,7 @@ def _section(user: Any, role: str, today: datetime.date) -> dict[str, Any]:
             todo.append("No officers yet: add your agency's SROs under Officers.")
         elif unassigned.exists():
             todo.append("Record a school assignment for each active officer under Assignments.")
+        _compliance(user, today, cards, todo)
         return section
 
     if role in (Role.SCHOOL_ADMIN, Role.DISTRICT_ADMIN):
@@ -110,7 +135,8 @@ def _section(user: Any, role: str, today: datetime.date) -> dict[str, Any]:
              "value": this_year.exclude(status=IncidentStatus.DRAFT).count(),
              "url": reverse("incident-list")},
             {"label": "Open discipline-involvement flags",
-             "value": restrict(Flag.objects.filter(status=FlagStatus.OPEN), user, VIEW).count(),
+             "value": restrict(Flag.objects.filter(status=FlagStatus.OPEN,
+                                                   kind=DISCIPLINE_FLAG), user, VIEW).count(),
              "url": reverse("incident-list") + "?flag=open"},
             {"label": "Schools", "value": schools.count(), "url": reverse("schools-list")},
             {"label": f"Students enrolled ({year})" if year else "Students enrolled",
@@ -125,6 +151,7 @@ def _section(user: Any, role: str, today: datetime.date) -> dict[str, Any]:
                 f"{missing.count()} school(s) have no enrollment for {year}: "
                 "upload it under Enrollment → Import CSV."
             )
+        _compliance(user, today, cards, todo)
         return section
 
     if role == Role.ANALYST:
