@@ -4,6 +4,17 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.urls import reverse
+
+from opensro.core.permissions import VIEW, can
+from opensro.surveys.models import Campaign
+from opensro.surveys.selectors import may_read_results
+
 
 def menu_items(user: Any) -> list[dict[str, str]]:
-    return []
+    items = []
+    if can(user, VIEW, Campaign):
+        items.append({"label": "Survey windows", "url": reverse("survey-windows-list")})
+    if may_read_results(user):
+        items.append({"label": "Survey results", "url": reverse("survey-results")})
+    return items
