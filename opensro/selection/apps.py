@@ -3,3 +3,5 @@ from django.apps import AppConfig
 
 class SelectionConfig(AppConfig):
     name = "opensro.selection"
+    label = "selection"
+    verbose_name = "SRO selection"

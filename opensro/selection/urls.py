@@ -1,3 +1,5 @@
 from django.urls import URLPattern, URLResolver
 
-urlpatterns: list[URLPattern | URLResolver] = []
+from opensro.selection import views
+
+urlpatterns: list[URLPattern | URLResolver] = views.urlpatterns()
