@@ -11,3 +11,8 @@ class IncidentsConfig(AppConfig):
         from opensro.incidents.services import register_flag_kinds
 
         register_flag_kinds()
+        from opensro.core.reference import register_seed
+        from opensro.incidents.taxonomy import seed_reasons
+
+        register_seed(self.label,
+                      lambda a: seed_reasons(a.get_model("incidents", "IncidentReason")))

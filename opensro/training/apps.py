@@ -11,3 +11,9 @@ class TrainingConfig(AppConfig):
         from opensro.training.services import register
 
         register()
+        from opensro.core.reference import register_seed
+        from opensro.training.catalog import seed as seed_catalog
+
+        register_seed(self.label, lambda a: seed_catalog(
+            a.get_model("training", "Course"), a.get_model("training", "PolicyProfile"),
+            a.get_model("training", "RequirementRule")))
