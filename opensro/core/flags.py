@@ -130,13 +130,26 @@ def raise_flag(
     school: Any = None,
     officer: Any = None,
     actor: User | None = None,
+    reopen_decided: bool = True,
 ) -> Flag:
-    """Open a flag for ``subject``, or refresh the evidence of the one already open."""
+    """Open a flag for ``subject``, or refresh the evidence of the one already open.
+
+    With ``reopen_decided=False`` (time-based refreshes, which run every day) a flag
+    that a person has already decided (agreed or dismissed) for this subject is not
+    opened again: the decided flag is returned unchanged.
+    """
     with transaction.atomic():
         flag = Flag.objects.select_for_update().filter(
             kind=kind, subject_type=subject._meta.label, subject_id=str(subject.pk),
             status=FlagStatus.OPEN,
         ).first()
+        if flag is None and not reopen_decided:
+            decided = Flag.objects.filter(
+                kind=kind, subject_type=subject._meta.label, subject_id=str(subject.pk),
+                status__in=(FlagStatus.AGREED, FlagStatus.DISMISSED),
+            ).order_by("-decided_at").first()
+            if decided is not None:
+                return decided
         if flag is not None:
             if flag.evidence != audit._json_safe(evidence):
                 before = audit.snapshot(flag)

@@ -8,4 +8,5 @@ urlpatterns = [
     path("account/tokens/<int:pk>/revoke/", views.token_revoke, name="token-revoke"),
     path("flags/", flag_views.flag_list, name="flag-list"),
     path("flags/<int:pk>/", flag_views.flag_detail, name="flag-detail"),
+    path("flags/<int:pk>/decide/", flag_views.flag_decide, name="flag-decide"),
 ]

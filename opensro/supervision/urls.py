@@ -1,3 +1,35 @@
-from django.urls import URLPattern, URLResolver
+from django.urls import path
 
-urlpatterns: list[URLPattern | URLResolver] = []
+from opensro.supervision import views
+
+urlpatterns = [
+    path("", views.home, name="supervision-home"),
+    path("early-warning/", views.early_warning_list, name="early-warning-list"),
+    path("early-warning/<int:pk>/", views.early_warning_detail, name="early-warning-detail"),
+    path("reviews/", views.review_list, name="review-list"),
+    path("reviews/new/", views.review_create, name="review-create"),
+    path("reviews/<int:pk>/", views.review_detail, name="review-detail"),
+    path("reviews/<int:pk>/edit/", views.review_edit, name="review-edit"),
+    path("reviews/<int:pk>/complete/", views.review_complete, name="review-complete"),
+    path("reviews/<int:pk>/school-input/", views.review_school_input,
+         name="review-school-input"),
+    path("reviews/<int:pk>/cancel/", views.review_cancel, name="review-cancel"),
+    path("reviews/<int:pk>/follow-ups/", views.review_follow_up, name="review-follow-up"),
+    path("reviews/<int:pk>/follow-ups/<int:item>/done/", views.review_follow_up_done,
+         name="review-follow-up-done"),
+    path("evaluations/", views.evaluation_list, name="evaluation-list"),
+    path("evaluations/new/", views.evaluation_create, name="evaluation-create"),
+    path("evaluations/<int:pk>/", views.evaluation_detail, name="evaluation-detail"),
+    path("evaluations/<int:pk>/edit/", views.evaluation_edit, name="evaluation-edit"),
+    path("evaluations/<int:pk>/complete/", views.evaluation_complete,
+         name="evaluation-complete"),
+    path("evaluations/<int:pk>/inputs/new/", views.evaluation_input_create,
+         name="evaluation-input-create"),
+    path("inputs/", views.input_list, name="input-list"),
+    path("inputs/<int:pk>/", views.input_detail, name="input-detail"),
+    path("inputs/<int:pk>/edit/", views.input_edit, name="input-edit"),
+    path("instruments/", views.instrument_list, name="instrument-list"),
+    path("instruments/<int:pk>/", views.instrument_detail, name="instrument-detail"),
+    path("instruments/<int:pk>/copy/", views.instrument_copy, name="instrument-copy"),
+    path("instruments/<int:pk>/edit/", views.instrument_edit, name="instrument-edit"),
+]

@@ -8,11 +8,12 @@ from django.core.management.sql import emit_post_migrate_signal
 
 from opensro.incidents.models import IncidentReason
 from opensro.program.models import MouElement
+from opensro.supervision.models import RatingCriterion, RatingInstrument
 from opensro.surveys.models import Question, Questionnaire
 from opensro.training.models import Course, PolicyProfile, RequirementRule
 
 SEEDED = (IncidentReason, MouElement, Course, PolicyProfile, RequirementRule,
-          Questionnaire, Question)
+          Questionnaire, Question, RatingInstrument, RatingCriterion)
 
 
 @pytest.mark.django_db
@@ -21,7 +22,8 @@ def test_post_migrate_restores_every_seeded_catalog_exactly() -> None:
     assert all(before.values()), before  # the data migrations seeded them
     RequirementRule.objects.all().delete()
     PolicyProfile.objects.all().delete()
-    for model in (IncidentReason, MouElement, Course, Question, Questionnaire):
+    for model in (IncidentReason, MouElement, Course, Question, Questionnaire,
+                  RatingCriterion, RatingInstrument):
         model.objects.all().delete()
     assert not any(m.objects.exists() for m in SEEDED)
 
