@@ -22,6 +22,7 @@ import random
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -117,7 +118,8 @@ def generate(involvements: int, n_schools: int, n_officers: int, seed: int = 11)
     chunk = 20_000
     now = datetime.datetime.now(datetime.UTC)
     while written < involvements:
-        incidents, rows = [], []
+        incidents: list[Any] = []
+        rows: list[tuple[Any, Any]] = []
         while len(rows) < chunk and written + len(rows) < involvements:
             officer, school = coverage[rng.randrange(len(coverage))]
             year = years[rng.randrange(len(years))]
@@ -178,6 +180,8 @@ def generate(involvements: int, n_schools: int, n_officers: int, seed: int = 11)
     for a, pk in zip(acts, bulk.reserve_ids(Activity, len(acts)), strict=True):
         a.pk = pk
     bulk.insert(Activity, acts)
+    # As a bulk import does: give the query planner statistics for the new rows.
+    bulk.refresh_statistics(Incident, Involvement, Activity)
     print(f"generated {written:,} involvements, {len(schools):,} schools, "
           f"{len(officers):,} officers in {time.perf_counter() - started:.0f} s")
 

@@ -10,7 +10,9 @@ PostgreSQL when OPENSRO_DATABASE_URL is set):
 2. generate: write a deterministic CSV of ``--rows`` student rows (about 1.15 rows
    per incident) in the interchange format;
 3. raw: read the CSV with the csv module and insert the same incidents and
-   involvements with ``executemany`` (no checks, no audit) — the baseline;
+   involvements, with the values the import stores (the student pseudonym included),
+   with ``executemany`` on SQLite or ``COPY`` on PostgreSQL (no checks, no audit) —
+   the baseline;
 4. import: ``opensro.incidents.imports.import_incidents`` on the same file (every
    rule checked, pseudonyms keyed, audit chain written), streaming.
 
@@ -29,6 +31,7 @@ import random
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -120,8 +123,22 @@ def phase_generate(path: str, rows: int) -> None:
                 written += 1
 
 
+def write(cursor: Any, insert_sql: str, rows: list[tuple[Any, ...]]) -> None:
+    """The fastest plain insert each database offers: ``executemany`` of one INSERT on
+    SQLite, ``COPY … FROM STDIN`` on PostgreSQL (the same way the import writes)."""
+    if not rows:
+        return
+    if cursor.db.vendor == "postgresql":
+        head = insert_sql.split(" VALUES ")[0].replace("INSERT INTO", "COPY", 1)
+        with cursor.cursor.copy(head + " FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+    else:
+        cursor.executemany(insert_sql, rows)
+
+
 def phase_raw(path: str) -> None:
-    """Insert the same rows with executemany: incidents then involvements."""
+    """Insert the same rows with a plain bulk insert: incidents then involvements."""
     setup_django()
     from zoneinfo import ZoneInfo
 
@@ -130,9 +147,10 @@ def phase_raw(path: str) -> None:
 
     from opensro.directory.models import Officer, School, SchoolYear
     from opensro.incidents.models import IncidentReason
+    from opensro.incidents.pseudonym import pseudonymize
 
     zone = ZoneInfo(settings.TIME_ZONE)
-    schools = {s.nces_id: s for s in School.objects.all()}
+    schools = {s.nces_id: s for s in School.objects.select_related("district")}
     officers = {o.badge_number: o.pk for o in Officer.objects.all()}
     reasons = {r.code: r.pk for r in IncidentReason.objects.all()}
     years = list(SchoolYear.objects.all())
@@ -180,7 +198,9 @@ def phase_raw(path: str) -> None:
             actions = set(row["actions"].split(";"))
             involvements.append((
                 inv_id, now, now, inc_id, school.pk, year, officers[row["officer_badge"]], True,
-                row["student_id"], 15, "10", row["race"], row["sex"], False, False, False, "", "",
+                # The stored value, as the import stores it: the keyed pseudonym.
+                pseudonymize(school.district.nces_id, row["student_id"]), 15, "10",
+                row["race"], row["sex"], False, False, False, "", "",
                 False, row["role"], row["offense"], row["offense_severity"] or "none", "",
                 "counselled" in actions, False, False, False, False, False, False, "", "",
                 False, False, "", "", False, "", False, "", "detention" in actions,
@@ -189,11 +209,11 @@ def phase_raw(path: str) -> None:
                 row["basis_details"], row["why_at_school"], row["probable_cause"],
                 row["removed_from_public_view"], "", "arrest" in actions, "arrest" in actions))
             if len(involvements) >= 5000:
-                cursor.executemany(inc_sql, incidents)
-                cursor.executemany(inv_sql, involvements)
+                write(cursor, inc_sql, incidents)
+                write(cursor, inv_sql, involvements)
                 incidents, involvements = [], []
-        cursor.executemany(inc_sql, incidents) if incidents else None
-        cursor.executemany(inv_sql, involvements) if involvements else None
+        write(cursor, inc_sql, incidents)
+        write(cursor, inv_sql, involvements)
     elapsed = time.perf_counter() - started
     print(json.dumps({"rows": count, "seconds": elapsed, "peak_mb": peak_rss_mb()}))
     with transaction.atomic(), connection.cursor() as cursor:
@@ -221,6 +241,9 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--phase", choices=["setup", "generate", "raw", "import"])
     parser.add_argument("--file")
+    parser.add_argument("--pg-name", default="opensro_bench",
+                        help="PostgreSQL scratch database to drop and recreate "
+                             "(with OPENSRO_DATABASE_URL)")
     args = parser.parse_args()
     if args.phase == "setup":
         return phase_setup()
@@ -235,7 +258,7 @@ def main() -> None:
     env = {"OPENSRO_VAR_DIR": work}
     database = os.environ.get("OPENSRO_DATABASE_URL", "")
     if database:
-        env["OPENSRO_DATABASE_URL"] = _fresh_postgres(database)
+        env["OPENSRO_DATABASE_URL"] = _fresh_postgres(database, args.pg_name)
     csv_path = str(Path(work) / "incidents.csv")
     print(f"OpenSRO import benchmark: {args.rows:,} rows on "
           f"{'PostgreSQL' if database else 'SQLite'} ({work})")
@@ -262,11 +285,10 @@ def main() -> None:
         print("  first problems:", imp["first_errors"])
 
 
-def _fresh_postgres(url: str) -> str:
+def _fresh_postgres(url: str, name: str) -> str:
     import psycopg
 
     base = url.rsplit("/", 1)[0]
-    name = "opensro_bench"
     with psycopg.connect(base + "/postgres", autocommit=True) as conn:
         conn.execute(f"DROP DATABASE IF EXISTS {name}")
         conn.execute(f"CREATE DATABASE {name}")

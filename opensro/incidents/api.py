@@ -229,23 +229,8 @@ def list_incidents(request: HttpRequest, filters: Query[IncidentFilter]) -> Any:
     params["school"], params["officer"] = params.pop("school_id"), params.pop("officer_id")
     qs = selectors.filter_incidents(
         selectors.incidents_for(request.user).select_related("school_year"), params)
-    return _Lazy(qs)
-
-
-class _Lazy:
-    """Paginate the queryset first, then shape only the rows of the page."""
-
-    def __init__(self, qs: Any) -> None:
-        self.qs = qs
-
-    def __len__(self) -> int:
-        return int(self.qs.count())
-
-    def count(self) -> int:
-        return int(self.qs.count())
-
-    def __getitem__(self, item: slice) -> list[dict[str, Any]]:
-        return [_out(i) for i in self.qs[item]]
+    # The page's ids first, then its rows; only the rows of the page are shaped.
+    return selectors.PageOf(qs, shape=_out)
 
 
 @router.get("/{incident_id}", response=IncidentDetailOut, summary="Read one incident",

@@ -112,6 +112,8 @@ class Incident(ScopedModel):
             models.Index(fields=["school", "occurred_at"], name="incident_school_time"),
             models.Index(fields=["officer", "occurred_at"], name="incident_officer_time"),
             models.Index(fields=["status", "officer"], name="incident_status_officer"),
+            # The list's order for users who see every record (newest first).
+            models.Index(fields=["occurred_at", "id"], name="incident_time"),
         ]
         constraints = [
             models.UniqueConstraint(

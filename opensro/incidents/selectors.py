@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import datetime
-from collections.abc import Mapping
-from typing import Any
+from collections.abc import Callable, Iterator, Mapping
+from typing import Any, Generic, TypeVar, overload
 
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import CharField, Exists, OuterRef, Q, QuerySet
+from django.db.models.functions import Cast
+from django.utils import timezone
 
 from opensro.core.audit import record_disclosure
 from opensro.core.models import Flag, FlagStatus
@@ -23,12 +25,21 @@ def incidents_for(user: Any, action: str = VIEW) -> QuerySet[Incident]:
     return restrict(qs, user, action)
 
 
+def _day_start(day: datetime.date) -> datetime.datetime:
+    """The first instant of ``day`` in the current time zone."""
+    return timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
+
+
 def filter_incidents(qs: QuerySet[Incident], params: Mapping[str, Any]) -> QuerySet[Incident]:
-    """Apply the list filters (dates, school, officer, action, status, flag)."""
+    """Apply the list filters (dates, school, officer, action, status, flag).
+
+    Dates are days in the current time zone, compared as a range of instants so that
+    the ``occurred_at`` indexes serve them (the same rows as ``occurred_at__date``)."""
     if params.get("date_from"):
-        qs = qs.filter(occurred_at__date__gte=params["date_from"])
+        qs = qs.filter(occurred_at__gte=_day_start(params["date_from"]))
     if params.get("date_to"):
-        qs = qs.filter(occurred_at__date__lte=params["date_to"])
+        qs = qs.filter(occurred_at__lt=_day_start(params["date_to"]
+                                                  + datetime.timedelta(days=1)))
     if params.get("school"):
         qs = qs.filter(school=params["school"])
     if params.get("officer"):
@@ -44,9 +55,58 @@ def filter_incidents(qs: QuerySet[Incident], params: Mapping[str, Any]) -> Query
         flags = Flag.objects.filter(kind=DISCIPLINE_FLAG, subject_type=Incident._meta.label)
         if flag == "open":
             flags = flags.filter(status=FlagStatus.OPEN)
-        ids = flags.values_list("subject_id", flat=True)
-        qs = qs.filter(pk__in=[int(i) for i in ids])
+        # Flags name their incident by id as text: the database compares them, without
+        # loading every flagged id into the query.
+        qs = qs.filter(Exists(flags.filter(subject_id=Cast(OuterRef("pk"), CharField()))))
     return qs
+
+
+T = TypeVar("T")
+
+
+class PageOf(Generic[T]):
+    """A list of incidents for a paginator that reads a page in two short queries: the
+    page's ids first (the ordering's index covers them, so skipping to a deep page
+    reads the index only), then those rows with their related objects.
+
+    ``len()`` is the exact count. ``shape`` turns each row into what the page shows."""
+
+    @overload
+    def __init__(self: PageOf[Incident], qs: QuerySet[Incident]) -> None: ...
+
+    @overload
+    def __init__(self, qs: QuerySet[Incident], shape: Callable[[Incident], T]) -> None: ...
+
+    def __init__(self, qs: QuerySet[Incident],
+                 shape: Callable[[Incident], Any] | None = None) -> None:
+        self.qs = qs
+        self.shape = shape
+        self._count: int | None = None
+
+    def count(self) -> int:
+        if self._count is None:
+            self._count = int(self.qs.count())
+        return self._count
+
+    def __len__(self) -> int:
+        return self.count()
+
+    def __iter__(self) -> Iterator[T]:
+        return iter(self[0:self.count()])
+
+    @overload
+    def __getitem__(self, item: int) -> T: ...
+
+    @overload
+    def __getitem__(self, item: slice) -> list[T]: ...
+
+    def __getitem__(self, item: int | slice) -> Any:
+        if isinstance(item, int):
+            return self[item:item + 1][0]
+        ids = list(self.qs.values_list("pk", flat=True)[item])
+        rows = {i.pk: i for i in self.qs.filter(pk__in=ids).order_by()}
+        page = [rows[pk] for pk in ids if pk in rows]
+        return [self.shape(i) for i in page] if self.shape else page
 
 
 def review_queue(user: Any) -> QuerySet[Incident]:

@@ -1,0 +1,60 @@
+"""Draw the growth curve of docs/performance.md (docs/img/performance-growth.svg).
+
+    python bench/plot_growth.py
+
+The points are the measured figures of docs/performance.md (copy new measurements
+into MEASURED, then run this again): import and raw-insert throughput by file size.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+#: (database, rows, raw rows/s, import rows/s) as measured on 2026-11-23 (loaded machine).
+MEASURED = [
+    ("SQLite", 100_000, 4_153, 1_520),
+    ("SQLite", 1_000_000, 5_063, 1_023),
+    ("PostgreSQL", 100_000, 4_074, 498),
+]
+
+
+def main() -> None:
+    import matplotlib
+
+    matplotlib.use("svg")
+    import matplotlib.pyplot as plt
+
+    fig, (left, right) = plt.subplots(1, 2, figsize=(9, 3.6))
+    for db, marker in (("SQLite", "o"), ("PostgreSQL", "s")):
+        rows = [m for m in MEASURED if m[0] == db]
+        if not rows:
+            continue
+        xs = [m[1] for m in rows]
+        left.plot(xs, [m[2] for m in rows], marker=marker, linestyle="--",
+                  label=f"{db}: raw insert")
+        left.plot(xs, [m[3] for m in rows], marker=marker, label=f"{db}: OpenSRO import")
+        right.plot(xs, [m[3] / m[2] for m in rows], marker=marker, label=db)
+    left.set_xscale("log")
+    left.set_xlabel("rows in the file")
+    left.set_ylabel("rows per second")
+    left.set_title("Throughput (measured)")
+    left.legend(fontsize=7)
+    right.set_xscale("log")
+    right.axhline(1 / 3, color="grey", linewidth=1, linestyle=":")
+    right.text(1.1e5, 0.345, "target 0.33", fontsize=7, color="grey")
+    right.set_xlabel("rows in the file")
+    right.set_ylabel("import / raw insert")
+    right.set_ylim(0, 0.5)
+    right.set_title("Ratio (measured)")
+    right.legend(fontsize=7)
+    fig.tight_layout()
+    out = ROOT / "docs" / "img" / "performance-growth.svg"
+    fig.savefig(out, metadata={"Date": None})
+    print(f"wrote {out}")
+
+
+if __name__ == "__main__":
+    sys.exit(main())
