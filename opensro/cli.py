@@ -15,6 +15,7 @@ OWN_COMMANDS = {
     "disparity": "disparity table from a counts CSV (group,base,count)",
     "grant": "grant a role over a scope to a user",
     "token": "create or revoke a personal API token",
+    "publish": "publish the year's suppressed figures to the public portal (run on a schedule)",
     "flags": "flags: 'opensro flags refresh' recomputes time-based flags (run daily)",
     "migrate": "create or upgrade the database tables",
     "createsuperuser": "create a system administrator account",

@@ -206,6 +206,18 @@ LOGGING = {
 }
 
 # Program rules that are settings (docs/admin-guide.md lists them).
+# The public portal's rendered pages (opensro.transparency.cache): kept per process and
+# keyed by release, so a page is rendered once per process after each publication.
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    "portal": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": "opensro-portal",
+        "TIMEOUT": 86400,
+        "OPTIONS": {"MAX_ENTRIES": 5000},
+    },
+}
+
 OPENSRO = {
     # Publication safety: counts from 1 to MIN_CELL_SIZE-1 are never published.
     "MIN_CELL_SIZE": int(os.environ.get("OPENSRO_MIN_CELL_SIZE", "10")),

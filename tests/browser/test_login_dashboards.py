@@ -17,7 +17,9 @@ pytestmark = pytest.mark.browser
 
 def _check_dashboard(page: Page, persona: str) -> None:
     page.goto("/")
-    # Anonymous visitors are sent to the sign-in form.
+    # Anonymous visitors land on the public portal, which links to the staff sign-in.
+    expect(page).to_have_url(re.compile(r"/public/$"))
+    page.get_by_role("link", name="Staff sign-in").click()
     expect(page).to_have_url(re.compile(r"/accounts/login/"))
     page.get_by_label("Username").fill(persona)
     page.get_by_label("Password").fill(PASSWORD)

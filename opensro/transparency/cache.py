@@ -1,0 +1,52 @@
+"""The cache of rendered public pages (docs/transparency.md, "Performance").
+
+Pages are cached under their path, language, recognised query values and the newest
+release's token, so a new release replaces every page at once. Each server process
+remembers the token for a few seconds, so a page served from the cache needs no
+database query.
+"""
+
+from __future__ import annotations
+
+import time
+
+from django.conf import settings
+from django.core.cache import BaseCache, caches
+
+from opensro.transparency import selectors
+
+
+def page_cache() -> BaseCache:
+    """The ``portal`` cache when the settings define one (a cache shared by the server's
+    processes renders each page once), else the default cache."""
+    return caches["portal" if "portal" in settings.CACHES else "default"]
+
+
+#: How long a server process trusts the newest release it has seen before asking the
+#: database again: a new release shows on every page within this many seconds (at once
+#: in the process that published it).
+RELEASE_SECONDS = 5.0
+_seen: dict[str, tuple[str, float]] = {}
+
+
+def current_release() -> str:
+    """The newest release's token, remembered by this process for a few seconds, so that
+    a page served from the cache needs no database query."""
+    now = time.monotonic()
+    known = _seen.get("release")
+    if known is not None and now - known[1] < RELEASE_SECONDS:
+        return known[0]
+    token = selectors.latest_release()
+    _seen["release"] = (token, now)
+    return token
+
+
+def forget_release() -> None:
+    """Called after publishing: this process switches to the new release at once."""
+    _seen.pop("release", None)
+
+
+def clear() -> None:
+    """Empty the page cache (and forget the newest release)."""
+    page_cache().clear()
+    forget_release()
