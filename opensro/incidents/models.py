@@ -109,9 +109,14 @@ class Incident(ScopedModel):
     class Meta:
         ordering = ["-occurred_at", "-id"]
         indexes = [
-            models.Index(fields=["school", "occurred_at"], name="incident_school_time"),
-            models.Index(fields=["officer", "occurred_at"], name="incident_officer_time"),
-            models.Index(fields=["status", "officer"], name="incident_status_officer"),
+            # A scope's records in the list's order. With the id, PostgreSQL reads a
+            # page's ids, and counts, from the index alone (an index-only scan).
+            models.Index(fields=["school", "occurred_at", "id"], name="incident_school_time"),
+            models.Index(fields=["officer", "occurred_at", "id"], name="incident_officer_time"),
+            # The review queue (status, then the officers of a scope) in its order, from
+            # the index alone; it also serves the status filter.
+            models.Index(fields=["status", "officer", "submitted_at", "id"],
+                         name="incident_status_officer"),
             # The list's order for users who see every record (newest first).
             models.Index(fields=["occurred_at", "id"], name="incident_time"),
         ]
@@ -231,6 +236,12 @@ class Involvement(ScopedModel):
         indexes = [
             models.Index(fields=["school_year", "school"], name="involvement_year_school"),
             models.Index(fields=["officer", "school_year"], name="involvement_officer_year"),
+            # The list's action filter ("students arrested"): a small index per action
+            # holds only the students who had it. Not for "counselled", which nearly
+            # every student has (the incident index serves it).
+            *(models.Index(fields=["incident"], condition=models.Q(**{action: True}),
+                           name=f"involvement_{action}")
+              for action in c.ACTION_FIELDS if action != "counselled"),
         ]
 
     def __str__(self) -> str:

@@ -69,7 +69,9 @@ class PageOf(Generic[T]):
     page's ids first (the ordering's index covers them, so skipping to a deep page
     reads the index only), then those rows with their related objects.
 
-    ``len()`` is the exact count. ``shape`` turns each row into what the page shows."""
+    ``len()`` is the exact count. Pages in the back half are read from the end (the
+    last page costs what the first does). ``shape`` turns each row into what the page
+    shows."""
 
     @overload
     def __init__(self: PageOf[Incident], qs: QuerySet[Incident]) -> None: ...
@@ -94,6 +96,29 @@ class PageOf(Generic[T]):
     def __iter__(self) -> Iterator[T]:
         return iter(self[0:self.count()])
 
+    def _reversible(self) -> bool:
+        """Whether the ordering ends on the id, so that read backwards it gives exactly
+        the same rows in reverse."""
+        if not self.qs.ordered:
+            return False
+        ordering = list(self.qs.query.order_by or self.qs.model._meta.ordering or [])
+        return bool(ordering) and isinstance(ordering[-1], str) and \
+            ordering[-1].lstrip("-") in ("id", "pk")
+
+    def _ids(self, item: slice) -> list[int]:
+        """The ids of a slice. A slice in the back half is read from the end, in the
+        reverse order: the last page then skips as few rows as the first one."""
+        start, stop, step = item.start or 0, item.stop, item.step
+        if (step is None and stop is not None and 0 <= start <= stop
+                and self._count is not None and start > self._count // 2
+                and self._reversible()):
+            stop = min(stop, self._count)
+            if start >= stop:
+                return []
+            back = self.qs.reverse().values_list("pk", flat=True)
+            return list(back[self._count - stop:self._count - start])[::-1]
+        return list(self.qs.values_list("pk", flat=True)[item])
+
     @overload
     def __getitem__(self, item: int) -> T: ...
 
@@ -103,7 +128,7 @@ class PageOf(Generic[T]):
     def __getitem__(self, item: int | slice) -> Any:
         if isinstance(item, int):
             return self[item:item + 1][0]
-        ids = list(self.qs.values_list("pk", flat=True)[item])
+        ids = self._ids(item)
         rows = {i.pk: i for i in self.qs.filter(pk__in=ids).order_by()}
         page = [rows[pk] for pk in ids if pk in rows]
         return [self.shape(i) for i in page] if self.shape else page
