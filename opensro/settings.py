@@ -206,11 +206,18 @@ LOGGING = {
 }
 
 # Program rules that are settings (docs/admin-guide.md lists them).
-# The public portal's rendered pages (opensro.transparency.cache): kept per process and
-# keyed by release, so a page is rendered once per process after each publication.
+# The public portal's rendered pages (opensro.transparency.cache), keyed by release, so a
+# page is rendered once after each publication: per process by default, or shared by
+# every server process in a directory (OPENSRO_PORTAL_CACHE_DIR), as production should.
+_PORTAL_CACHE_DIR = os.environ.get("OPENSRO_PORTAL_CACHE_DIR", "")
 CACHES = {
     "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
     "portal": {
+        "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+        "LOCATION": _PORTAL_CACHE_DIR,
+        "TIMEOUT": 86400,
+        "OPTIONS": {"MAX_ENTRIES": 100000},
+    } if _PORTAL_CACHE_DIR else {
         "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
         "LOCATION": "opensro-portal",
         "TIMEOUT": 86400,
@@ -227,7 +234,7 @@ OPENSRO = {
     # A record entered this many hours after the incident needs a late-entry reason.
     "LATE_ENTRY_HOURS": int(os.environ.get("OPENSRO_LATE_ENTRY_HOURS", "24")),
     # Staffing (R-A3): an SRO assigned to more schools than this at once is "floating";
-    # an assignment shorter than the tenure goal (in school years) is flagged at its end.
+    # the staffing page warns of assignments that ended before the tenure goal (years).
     "FLOATING_SRO_MAX_SCHOOLS": int(os.environ.get("OPENSRO_FLOATING_SRO_MAX_SCHOOLS", "2")),
     "TENURE_GOAL_YEARS": 3,
     # Dashboards list what comes due within this many days.

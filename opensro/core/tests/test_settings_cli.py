@@ -183,3 +183,20 @@ def test_production_without_secret_key_fails_at_startup(tmp_path: Path,
     last = result.stderr.strip().splitlines()[-1]
     assert "OPENSRO_SECRET_KEY must be set" in last
     assert "at least 50 characters" in last
+
+
+@pytest.mark.parametrize("shared", [False, True])
+def test_portal_cache_is_shared_only_when_a_directory_is_given(tmp_path: Path,
+                                                               shared: bool) -> None:
+    """OPENSRO_PORTAL_CACHE_DIR makes every server process share the portal's page cache
+    (docs/admin-guide.md); without it each process keeps its own in memory."""
+    env = {"OPENSRO_VAR_DIR": str(tmp_path)}
+    if shared:
+        env["OPENSRO_PORTAL_CACHE_DIR"] = str(tmp_path / "portal-cache")
+    result = _run(["shell", "-c",
+                   "from django.core.cache import caches; c = caches['portal']; "
+                   "c.set('k', 'v'); print(type(c).__name__)"], env)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1] == (
+        "FileBasedCache" if shared else "LocMemCache")
+    assert (tmp_path / "portal-cache").is_dir() is shared
