@@ -2,7 +2,7 @@
 
     python bench/portal.py                   # build a demo county in a scratch database
     python bench/portal.py --var-dir DIR     # reuse a database already built and published
-    python bench/portal.py --duration 30 --connections 50 --workers 2 --threads 4
+    python bench/portal.py --duration 30 --connections 50 --workers 4 --threads 1
 
 1. Data: the demo county (directory, ~40,000 student involvements over three school
    years, agreements) in a scratch SQLite database under bench/out/ (or
@@ -180,8 +180,8 @@ def main() -> None:
     parser.add_argument("--var-dir", help="use (or build) the database in this directory")
     parser.add_argument("--duration", type=int, default=20, help="seconds per measured run")
     parser.add_argument("--connections", type=int, default=50)
-    parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--threads", type=int, default=4)
+    parser.add_argument("--workers", type=int, default=4)
+    parser.add_argument("--threads", type=int, default=1)
     args = parser.parse_args()
     if shutil.which("wrk") is None:
         raise SystemExit("wrk is not installed: apt-get install -y wrk")

@@ -31,7 +31,7 @@ from opensro.core.imports import validation_messages
 from opensro.core.permissions import ADD, VIEW, can, restrict
 from opensro.directory.models import SchoolYear
 from opensro.transparency import labels, opendata, selectors, services
-from opensro.transparency.cache import current_release, page_cache
+from opensro.transparency.cache import current_release, get_page, set_page
 from opensro.transparency.models import Publication, PublicationRun
 from opensro.transparency.suppression import SuppressionError
 
@@ -52,13 +52,12 @@ def _cached_page(request: HttpRequest, key_parts: tuple[object, ...],
                  build: Callable[[], tuple[str, dict[str, Any]]]) -> HttpResponse:
     """Serve a public page from the cache, or render and cache it."""
     key = _cache_key(request, *key_parts)
-    cache = page_cache()
-    html = cache.get(key)
+    html = get_page(key)
     if html is None:
         template, context = build()
         context["csrf_token"] = CSRF_PLACEHOLDER
         html = render_to_string(template, context, request)
-        cache.set(key, html, CACHE_SECONDS)
+        set_page(key, html, CACHE_SECONDS)
     response = HttpResponse(html.replace(CSRF_PLACEHOLDER, get_token(request)))
     response["X-Portal-Release"] = key.rsplit(":", 1)[-1]
     return response
@@ -67,11 +66,10 @@ def _cached_page(request: HttpRequest, key_parts: tuple[object, ...],
 def _cached_file(request: HttpRequest, key_parts: tuple[object, ...], content_type: str,
                  build: Callable[[], str], filename: str) -> HttpResponse:
     key = _cache_key(request, *key_parts)
-    cache = page_cache()
-    body = cache.get(key)
+    body = get_page(key)
     if body is None:
         body = build()
-        cache.set(key, body, CACHE_SECONDS)
+        set_page(key, body, CACHE_SECONDS)
     response = HttpResponse(body, content_type=content_type)
     response["Content-Disposition"] = f'inline; filename="{filename}"'
     response["Access-Control-Allow-Origin"] = "*"
