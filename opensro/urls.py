@@ -3,6 +3,8 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
+from django.views.decorators.csrf import csrf_exempt
+from django.views.i18n import set_language
 
 from opensro import views
 from opensro.api import api
@@ -29,5 +31,8 @@ urlpatterns = [
     path("", include("opensro.core.urls")),
     path("api/", api.urls),
     path("admin/", admin.site.urls),
-    path("i18n/", include("django.conf.urls.i18n")),
+    # The language switch only sets a preference cookie; it takes no CSRF token so that
+    # public pages carry nothing per visitor and can be served from the cache
+    # (docs/decisions/0007-portal-fast-path.md).
+    path("i18n/setlang/", csrf_exempt(set_language), name="set_language"),
 ]

@@ -73,6 +73,30 @@ def _remember(key: str, value: Any) -> None:
         _local.popitem(last=False)
 
 
+#: Whole responses this process served for a request (language, path with its query,
+#: release), replayed by ``PortalCacheMiddleware`` before the session, authentication
+#: and message middleware run: a hit costs a dictionary lookup.
+Headers = tuple[tuple[str, str], ...]
+_responses: OrderedDict[tuple[str, str, str], tuple[bytes, Headers]] = OrderedDict()
+
+#: Headers that belong to one request only and are never replayed.
+PER_REQUEST_HEADERS = frozenset({"x-request-id", "set-cookie"})
+
+
+def remember_response(key: tuple[str, str, str], content: bytes, headers: Headers) -> None:
+    _responses[key] = (content, headers)
+    _responses.move_to_end(key)
+    while len(_responses) > LOCAL_PAGES:
+        _responses.popitem(last=False)
+
+
+def remembered_response(key: tuple[str, str, str]) -> tuple[bytes, Headers] | None:
+    found = _responses.get(key)
+    if found is not None:
+        _responses.move_to_end(key)
+    return found
+
+
 def forget_release() -> None:
     """Called after publishing: this process switches to the new release at once."""
     _seen.pop("release", None)
@@ -82,4 +106,5 @@ def clear() -> None:
     """Empty the page cache (and forget the newest release)."""
     page_cache().clear()
     _local.clear()
+    _responses.clear()
     forget_release()

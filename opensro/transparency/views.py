@@ -3,8 +3,10 @@ releases (R-E1, R-E3, R-C3, R-D2, R-D4, R-D6).
 
 Every public page and file reads published snapshots only. Rendered pages are cached
 (Django's cache) under a key of the path, the language, the recognised query values
-and the newest release's id, so a new release replaces every cached page at once. The
-page's CSRF token (for the language switch) is put in per request, never cached.
+and the newest release's id, so a new release replaces every cached page at once. A
+public page carries nothing per visitor (the language switch needs no CSRF token,
+docs/decisions/0007-portal-fast-path.md), so ``middleware.PortalCacheMiddleware``
+replays a page this process has served without running the view at all.
 """
 
 from __future__ import annotations
@@ -17,7 +19,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
-from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -35,7 +36,6 @@ from opensro.transparency.cache import current_release, get_page, set_page
 from opensro.transparency.models import Publication, PublicationRun
 from opensro.transparency.suppression import SuppressionError
 
-CSRF_PLACEHOLDER = "__opensro_csrf_token__"
 CACHE_SECONDS = 60 * 60 * 24
 SCOPE_KINDS = ("agency", "district", "school")
 
@@ -55,11 +55,11 @@ def _cached_page(request: HttpRequest, key_parts: tuple[object, ...],
     html = get_page(key)
     if html is None:
         template, context = build()
-        context["csrf_token"] = CSRF_PLACEHOLDER
         html = render_to_string(template, context, request)
         set_page(key, html, CACHE_SECONDS)
-    response = HttpResponse(html.replace(CSRF_PLACEHOLDER, get_token(request)))
+    response = HttpResponse(html)
     response["X-Portal-Release"] = key.rsplit(":", 1)[-1]
+    response.portal_public = True  # type: ignore[attr-defined]  # see middleware.py
     return response
 
 
@@ -73,6 +73,7 @@ def _cached_file(request: HttpRequest, key_parts: tuple[object, ...], content_ty
     response = HttpResponse(body, content_type=content_type)
     response["Content-Disposition"] = f'inline; filename="{filename}"'
     response["Access-Control-Allow-Origin"] = "*"
+    response.portal_public = True  # type: ignore[attr-defined]  # see middleware.py
     return response
 
 

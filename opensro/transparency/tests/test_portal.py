@@ -145,10 +145,6 @@ def test_pages_read_only_published_snapshots(w: World) -> None:
     assert scan.page_cells(anonymous().get(url).content.decode()) != before
 
 
-def untokened(content: bytes) -> str:
-    return re.sub(r'name="csrfmiddlewaretoken" value="[^"]*"', "", content.decode())
-
-
 def test_pages_are_cached_per_language_and_release(w: World) -> None:
     client = anonymous()
     url = f"/public/district/{w.district_a.pk}/"
@@ -157,27 +153,66 @@ def test_pages_are_cached_per_language_and_release(w: World) -> None:
     assert key.startswith(f'{services.PublicationRun.objects.latest("id").pk}-')
     with CaptureQueriesContext(connection) as ctx:
         again = client.get(url)
-    assert untokened(again.content) == untokened(first.content)
+    assert again.content == first.content
     assert len(ctx.captured_queries) == 0  # the release token is cached too
     spanish = anonymous("es").get(url)
-    assert untokened(spanish.content) != untokened(first.content)
-    # The language form's CSRF token is per visitor, never cached.
-    token = 'name="csrfmiddlewaretoken" value="'
-    a = first.content.decode().split(token)[1].split('"')[0]
-    b = Client().get(url).content.decode().split(token)[1].split('"')[0]
-    assert a and b and a != b and services.PublicationRun.objects.exists()
+    assert spanish.content != first.content and 'lang="es"' in spanish.content.decode()
+    # Nothing in a public page is per visitor: no CSRF token, no cookie set.
+    assert b"csrfmiddlewaretoken" not in first.content
+    assert Client().get(url).content == first.content
+    assert not first.cookies and not again.cookies
 
 
-def test_language_switch_works_from_a_cached_page(w: World) -> None:
+def test_a_served_page_is_replayed_before_the_session_and_the_view(w: World) -> None:
+    """The fast path (transparency.middleware): the second request for a page runs no
+    query, carries the page's headers (language, release, framing, CORS on files) and
+    never a cookie, and a new release replaces it at once."""
+    url = f"/public/school/{w.school_a2.pk}/2025-26.csv".replace(
+        "/public/school/", "/public/data/school/")
+    first = anonymous().get(url)
+    assert first.status_code == 200
+    with CaptureQueriesContext(connection) as ctx:
+        replayed = anonymous().get(url, HTTP_COOKIE="sessionid=whatever; messages=x")
+    assert len(ctx.captured_queries) == 0
+    assert replayed.content == first.content
+    for header in ("Content-Type", "Content-Disposition", "Access-Control-Allow-Origin",
+                   "X-Frame-Options", "Content-Language"):
+        assert replayed[header] == first[header], header
+    assert "X-Request-ID" not in replayed and not replayed.cookies
+    page = f"/public/district/{w.district_a.pk}/"
+    before = anonymous().get(page)["X-Portal-Release"]
+    add_records(w, 12, seed=7)
+    assert services.publish(None, "2025-26") is not None
+    after = anonymous().get(page)
+    assert after["X-Portal-Release"] != before
+
+
+def test_staff_pages_and_errors_are_never_replayed(w: World) -> None:
+    """Only pages the portal marks public are remembered: an administrator's visit to
+    the releases page is never served to an anonymous visitor, and a 404 is not kept."""
+    admin = Client()
+    admin.force_login(w.users["system_admin"])
+    assert admin.get("/public/releases/").status_code == 200
+    refused = anonymous().get("/public/releases/")
+    assert refused.status_code == 302 and "/accounts/login/" in refused["Location"]
+    missing = "/public/school/999999/"
+    assert anonymous().get(missing).status_code == 404
+    assert anonymous().get(missing).status_code == 404
+    assert not [k for k in portal_cache._responses if k[1] in ("/public/releases/", missing)]
+
+
+def test_language_switch_needs_no_token_from_a_cached_page(w: World) -> None:
     client = Client(enforce_csrf_checks=True)
     url = f"/public/district/{w.district_a.pk}/"
     anonymous().get(url)  # someone else fills the cache
     body = client.get(url).content.decode()
-    token = body.split('name="csrfmiddlewaretoken" value="')[1].split('"')[0]
-    response = client.post("/i18n/setlang/", {"language": "es", "next": url,
-                                              "csrfmiddlewaretoken": token})
+    assert 'action="/i18n/setlang/"' in body and "csrfmiddlewaretoken" not in body
+    response = client.post("/i18n/setlang/", {"language": "es", "next": url})
     assert response.status_code == 302 and response["Location"] == url
     assert 'lang="es"' in client.get(url).content.decode()
+    # The switch still refuses to send a visitor off the site.
+    away = client.post("/i18n/setlang/", {"language": "en", "next": "https://evil.example/"})
+    assert away.status_code == 302 and away["Location"] == "/"
 
 
 def test_downloads_flag_suppressed_cells(w: World) -> None:
