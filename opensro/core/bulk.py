@@ -23,6 +23,19 @@ from django.db.models.base import ModelState
 from django.utils import timezone
 
 
+def commit_without_waiting(durable: bool = False) -> None:
+    """For the current transaction of a long bulk load: on PostgreSQL, let its commit
+    return before the write-ahead log reaches the disk (``synchronous_commit = off``;
+    the database stays consistent, a crash can lose only the last moments of commits).
+    A load calls it with ``durable=True`` in its last transaction, whose ordinary
+    commit waits for the log up to that point and so makes every earlier commit of the
+    load durable too. Elsewhere it does nothing (SQLite's commits in WAL mode are
+    already cheap)."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(f"SET LOCAL synchronous_commit TO {'ON' if durable else 'OFF'}")
+
+
 def reserve_ids(model: type[models.Model], count: int) -> list[int]:
     """``count`` fresh primary keys for ``model``."""
     if count <= 0:

@@ -8,11 +8,18 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterable, Iterator, Sequence
+import queue
+import sys
+import threading
+from collections.abc import Generator, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import IO, Any
+from typing import IO, Any, TypeVar
 
 from django.core.exceptions import ValidationError
+from django.db import connection
+from django.utils import timezone, translation
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -56,6 +63,74 @@ class ImportReport:
             f"({self.created} created, {self.updated} updated, {self.unchanged} unchanged)"
             + ("" if self.stored else "; nothing was stored")
         )
+
+
+def _no_queries(*args: Any) -> Any:
+    raise RuntimeError("read_ahead: the reading side of an import must not use the database")
+
+
+#: Seconds between thread switches while an import reads ahead (see read_ahead).
+SWITCH_INTERVAL = 0.0005
+
+
+def read_ahead(items: Iterator[T], depth: int = 1) -> Generator[T, None, None]:
+    """Yield what ``items`` yields, computed up to ``depth`` items ahead in a
+    background thread (decision 0006): while the caller's thread writes one batch to
+    the database (waiting for it, with the interpreter lock released), the next is read,
+    checked and built. The reading side must not touch the database (a query there
+    raises); the caller's thread keeps the only connection and its transactions. The
+    active language and time zone carry over. An exception in ``items`` is raised in
+    the caller at the point it would have been. Close the generator (or exhaust it)
+    to stop the thread. ``ImportReport``'s list and set updates are safe from both
+    threads (each is one operation on a built-in type).
+
+    While it runs, the interpreter switches threads every 0.5 ms instead of 5 ms: the
+    writing thread gets the lock back soon after each answer from the database instead
+    of waiting out the reading thread's slice (measured: a fifth less time on
+    PostgreSQL, docs/performance.md)."""
+    slots: queue.Queue[tuple[str, Any]] = queue.Queue(maxsize=depth)
+    stop = threading.Event()
+    language = translation.get_language()
+    zone = timezone.get_current_timezone()
+
+    def put(kind: str, value: Any) -> bool:
+        while not stop.is_set():
+            try:
+                slots.put((kind, value), timeout=0.05)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def work() -> None:
+        try:
+            with translation.override(language), timezone.override(zone), \
+                    connection.execute_wrapper(_no_queries):
+                for item in items:
+                    if not put("item", item):
+                        return
+            put("done", None)
+        except BaseException as exc:
+            put("error", exc)
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=work, name="import-read-ahead", daemon=True)
+    previous = sys.getswitchinterval()
+    sys.setswitchinterval(min(previous, SWITCH_INTERVAL))
+    thread.start()
+    try:
+        while True:
+            kind, value = slots.get()
+            if kind == "done":
+                return
+            if kind == "error":
+                raise value
+            yield value
+    finally:
+        stop.set()
+        thread.join()
+        sys.setswitchinterval(previous)
 
 
 class FileProblem(Exception):

@@ -169,9 +169,11 @@ class AuditEvent(models.Model):
     )
     actor_label = models.CharField(max_length=150)
     request_id = models.CharField(max_length=64, blank=True)
-    action = models.CharField(max_length=64, db_index=True)
-    object_type = models.CharField(max_length=100, db_index=True)
-    object_id = models.CharField(max_length=64, db_index=True)
+    # Indexes (Meta) are only those the audit pages and verify read: every import
+    # writes one event per record and pays for each index (decision 0006).
+    action = models.CharField(max_length=64)
+    object_type = models.CharField(max_length=100)
+    object_id = models.CharField(max_length=64)
     object_repr = models.CharField(max_length=255)
     before = models.JSONField(null=True, blank=True)
     after = models.JSONField(null=True, blank=True)
@@ -181,7 +183,8 @@ class AuditEvent(models.Model):
 
     class Meta:
         ordering = ["seq"]
-        indexes = [models.Index(fields=["object_type", "object_id", "seq"], name="audit_object")]
+        indexes = [models.Index(fields=["object_type", "object_id", "seq"], name="audit_object"),
+                   models.Index(fields=["object_id"], name="audit_object_id")]
 
     def __str__(self) -> str:
         return f"#{self.seq} {self.action} {self.object_type}:{self.object_id}"

@@ -31,6 +31,7 @@ from opensro.core.imports import (
     FileProblem,
     ImportReport,
     open_text,
+    read_ahead,
     read_rows,
     register_importer,
 )
@@ -716,10 +717,11 @@ def import_incidents(
         if batch:
             yield batch
 
+    pending = read_ahead(batches())
     try:
         if all_or_nothing:
             with transaction.atomic():
-                for batch in batches():
+                for batch in pending:
                     if not report.errors:
                         _write(actor, batch, report, run)
                 if report.errors:
@@ -727,10 +729,12 @@ def import_incidents(
         else:
             # Several batches per transaction: fewer commits (each may checkpoint
             # SQLite's write-ahead log), still bounded so other writers wait little.
-            pending = batches()
+            # Only the last commit waits for the disk, which makes the earlier ones
+            # durable with it (bulk.commit_without_waiting).
             more = True
             while more:
                 with transaction.atomic():
+                    bulk.commit_without_waiting()
                     written = 0
                     for batch in pending:
                         _write(actor, batch, report, run)
@@ -739,6 +743,7 @@ def import_incidents(
                             break
                     else:
                         more = False
+                        bulk.commit_without_waiting(durable=True)
     except FileProblem as exc:
         report.reject(0, "", str(exc))
         if all_or_nothing:
@@ -756,6 +761,9 @@ def import_incidents(
         report.created = report.updated = report.unchanged = 0
         report.accepted = report.rows_in - report.rejected
         return report
+    finally:
+        pending.close()
+        report.errors.sort(key=lambda e: e.line)
     report.accepted = report.rows_in - report.rejected
     report.stored = True
     if report.created >= ANALYZE_AFTER:

@@ -54,12 +54,14 @@ class IncidentReason(models.Model):
 class Incident(ScopedModel):
     """One SRO response to a student incident (R-D1)."""
 
+    # The school and officer are the first columns of the list's indexes (Meta), which
+    # also serve their foreign keys; a separate index each would only slow imports.
     school = models.ForeignKey("directory.School", on_delete=models.PROTECT,
-                               related_name="incidents")
+                               related_name="incidents", db_index=False)
     school_year = models.ForeignKey("directory.SchoolYear", on_delete=models.PROTECT,
                                     related_name="+")
     officer = models.ForeignKey("directory.Officer", on_delete=models.PROTECT,
-                                related_name="incidents",
+                                related_name="incidents", db_index=False,
                                 help_text=_("The SRO who responded and records the incident."))
     other_officers = models.ManyToManyField("directory.Officer", blank=True, related_name="+")
     occurred_at = models.DateTimeField(_("when it happened"))
@@ -80,8 +82,8 @@ class Incident(ScopedModel):
                                     choices=c.Deescalation.choices)
     deescalation_notes = models.CharField(max_length=500, blank=True)
     narrative = models.TextField(blank=True)
-    status = models.CharField(max_length=16, choices=c.Status.choices, default=c.Status.DRAFT,
-                              db_index=True)
+    # Indexed first in incident_status_officer (Meta).
+    status = models.CharField(max_length=16, choices=c.Status.choices, default=c.Status.DRAFT)
     submitted_at = models.DateTimeField(null=True, blank=True)
     reviewed_at = models.DateTimeField(null=True, blank=True)
     reviewed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
@@ -156,13 +158,14 @@ class Involvement(ScopedModel):
     incident = models.ForeignKey(Incident, on_delete=models.CASCADE,
                                  related_name="involvements")
     school = models.ForeignKey("directory.School", on_delete=models.PROTECT, related_name="+")
+    # Both lead an index of Meta, which serves the foreign key too.
     school_year = models.ForeignKey("directory.SchoolYear", on_delete=models.PROTECT,
-                                    related_name="+")
+                                    related_name="+", db_index=False)
     officer = models.ForeignKey("directory.Officer", on_delete=models.PROTECT,
-                                related_name="+")
+                                related_name="+", db_index=False)
     final = models.BooleanField(default=False, help_text=_("Incident is no longer a draft."))
 
-    student_pseudonym = models.CharField(max_length=64, blank=True, db_index=True)
+    student_pseudonym = models.CharField(max_length=64, blank=True)  # indexed in Meta
     age = models.PositiveSmallIntegerField(null=True, blank=True,
                                            validators=[MinValueValidator(3),
                                                        MaxValueValidator(22)])
@@ -236,6 +239,8 @@ class Involvement(ScopedModel):
         indexes = [
             models.Index(fields=["school_year", "school"], name="involvement_year_school"),
             models.Index(fields=["officer", "school_year"], name="involvement_officer_year"),
+            # A plain index: no LIKE companion (PostgreSQL), which db_index would add.
+            models.Index(fields=["student_pseudonym"], name="involvement_pseudonym"),
             # The list's action filter ("students arrested"): a small index per action
             # holds only the students who had it. Not for "counselled", which nearly
             # every student has (the incident index serves it).
