@@ -146,3 +146,50 @@ def w(db: Any, shared_world: World) -> World:
     for user in shared_world.users.values():
         user.__dict__.pop("_opensro_scopes", None)  # grants may change inside a test
     return shared_world
+
+
+# --------------------------------------------------------------------------- test helpers
+
+
+def login(world: World, persona: str) -> Any:
+    """A test client signed in as one of the world's personas."""
+    from django.test import Client
+
+    client = Client()
+    client.force_login(world.users[persona])
+    return client
+
+
+def last_seq() -> int:
+    """The newest audit event's sequence number (0 when there is none)."""
+    from opensro.core.models import AuditEvent
+
+    seq: int | None = AuditEvent.objects.order_by("-seq").values_list("seq", flat=True).first()
+    return seq or 0
+
+
+def post_value(value: Any) -> Any:
+    """A form field's value as a browser would post it."""
+    import datetime
+
+    if value is None:
+        return ""
+    if isinstance(value, list | tuple):
+        return [str(v) for v in value]
+    if isinstance(value, datetime.date):
+        return value.isoformat()
+    return str(value)
+
+
+def form_data(form: Any, **changes: Any) -> dict[str, Any]:
+    """The POST data of a bound or initial form, with ``changes`` applied (a ticked
+    checkbox is sent as "on", an unticked one not at all)."""
+    data: dict[str, Any] = {}
+    for name in form.fields:
+        value = changes[name] if name in changes else form[name].value()
+        if isinstance(value, bool):
+            if value:
+                data[name] = "on"
+            continue
+        data[name] = post_value(value)
+    return data

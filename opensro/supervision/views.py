@@ -267,57 +267,55 @@ def review_complete(request: HttpRequest, review: Review) -> HttpResponse:
         request, review, complete_form=form, follow_up_formset=formset), status=400)
 
 
-@_post_only
-def review_school_input(request: HttpRequest, review: Review) -> HttpResponse:
-    if not can_on(request.user, "school_input", review):
-        raise PermissionDenied("Only the school's administrator adds the school's input.")
-    form = forms.SchoolInputForm(request.POST)
+def _review_action(request: HttpRequest, review: Review, *, permission: str, refusal: str,
+                   form: djforms.Form, context_name: str,
+                   act: Callable[[dict[str, Any]], object], done: str) -> HttpResponse:
+    """A form posted from the review page: check the permission, run the service, and
+    go back to the review with a message, or show the page again with the form's
+    errors (400)."""
+    if not can_on(request.user, permission, review):
+        raise PermissionDenied(refusal)
     if form.is_valid():
         try:
-            services.record_school_input(request.user, review,  # type: ignore[arg-type]
-                                         form.cleaned_data["school_input"])
+            act(form.cleaned_data)
         except ValidationError as exc:
             _apply_errors(exc, form)
         else:
-            messages.success(request, "Saved the school's input.")
+            messages.success(request, done)
             return redirect("review-detail", pk=review.pk)
     return render(request, "supervision/review_detail.html",
-                  _review_context(request, review, input_form=form), status=400)
+                  _review_context(request, review, **{context_name: form}), status=400)
+
+
+@_post_only
+def review_school_input(request: HttpRequest, review: Review) -> HttpResponse:
+    return _review_action(
+        request, review, permission="school_input",
+        refusal="Only the school's administrator adds the school's input.",
+        form=forms.SchoolInputForm(request.POST), context_name="input_form",
+        act=lambda data: services.record_school_input(
+            request.user, review, data["school_input"]),  # type: ignore[arg-type]
+        done="Saved the school's input.")
 
 
 @_post_only
 def review_cancel(request: HttpRequest, review: Review) -> HttpResponse:
-    if not can_on(request.user, CHANGE, review):
-        raise PermissionDenied("Your role does not cancel this review.")
-    form = forms.CancelForm(request.POST)
-    if form.is_valid():
-        try:
-            services.cancel_review(request.user, review,  # type: ignore[arg-type]
-                                   form.cleaned_data["cancel_reason"])
-        except ValidationError as exc:
-            _apply_errors(exc, form)
-        else:
-            messages.success(request, "Cancelled the review.")
-            return redirect("review-detail", pk=review.pk)
-    return render(request, "supervision/review_detail.html",
-                  _review_context(request, review, cancel_form=form), status=400)
+    return _review_action(
+        request, review, permission=CHANGE, refusal="Your role does not cancel this review.",
+        form=forms.CancelForm(request.POST), context_name="cancel_form",
+        act=lambda data: services.cancel_review(
+            request.user, review, data["cancel_reason"]),  # type: ignore[arg-type]
+        done="Cancelled the review.")
 
 
 @_post_only
 def review_follow_up(request: HttpRequest, review: Review) -> HttpResponse:
-    if not can_on(request.user, CHANGE, review):
-        raise PermissionDenied("Your role does not change this review.")
-    form = forms.FollowUpForm(request.POST, prefix="new")
-    if form.is_valid():
-        try:
-            services.add_follow_up(request.user, review, form.cleaned_data)  # type: ignore[arg-type]
-        except ValidationError as exc:
-            _apply_errors(exc, form)
-        else:
-            messages.success(request, "Added the follow-up item.")
-            return redirect("review-detail", pk=review.pk)
-    return render(request, "supervision/review_detail.html",
-                  _review_context(request, review, follow_up_form=form), status=400)
+    return _review_action(
+        request, review, permission=CHANGE, refusal="Your role does not change this review.",
+        form=forms.FollowUpForm(request.POST, prefix="new"), context_name="follow_up_form",
+        act=lambda data: services.add_follow_up(
+            request.user, review, data),  # type: ignore[arg-type]
+        done="Added the follow-up item.")
 
 
 @login_required

@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime
 import itertools
 import json
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -379,3 +380,35 @@ def test_system_writes_are_attributed_to_the_system(world: World) -> None:
     first = AuditEvent.objects.order_by("seq").first()
     assert first is not None and first.actor is None and first.actor_label == "system"
     assert Agency.objects.count() == 2
+
+
+def test_audit_log_page_reads_no_whole_trail(world: World, client: Any) -> None:
+    """The audit log's first and last pages and its record-type choices come from
+    indexes and the chain head, never from counting or de-duplicating every event
+    (a state-sized trail has millions; docs/performance.md)."""
+    from django.test.utils import CaptureQueriesContext
+
+    client.force_login(world.users["auditor"])
+    with transaction.atomic(), request_context():
+        for n in range(60):
+            audit.record(None, "export", object_type="crdc.Export", object_id=str(n))
+    total = AuditEvent.objects.count()
+    assert total > 50
+    types = sorted(set(AuditEvent.objects.values_list("object_type", flat=True)))
+    with CaptureQueriesContext(connection) as ctx:
+        first = client.get("/audit/").content.decode()
+    sql = " ".join(q["sql"].upper() for q in ctx.captured_queries)
+    assert "DISTINCT" not in sql and "COUNT(" not in sql
+    for t in types:
+        assert f"<option>{t}</option>" in first
+    last_page = (total + 49) // 50
+    last = client.get("/audit/", {"page": last_page}).content.decode()
+    seqs = [int(s) for s in re.findall(r"<tr><td>(\d+)</td>", last)]
+    assert seqs and min(seqs) == AuditEvent.objects.order_by("seq").first().seq  # type: ignore[union-attr]
+    assert len(seqs) == total - 50 * (last_page - 1)
+    # Filtered pages count their own events.
+    school = world.school_b2
+    filtered = client.get("/audit/", {"object_type": "directory.School",
+                                      "object_id": str(school.pk)}).content.decode()
+    assert len(re.findall(r"<tr><td>(\d+)</td>", filtered)) == \
+        AuditEvent.objects.filter(object_type="directory.School", object_id=str(school.pk)).count()

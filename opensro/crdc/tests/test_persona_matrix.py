@@ -21,9 +21,8 @@ from typing import Any
 import pytest
 from django.apps import apps
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.test import Client
 
-from conftest import PERSONAS, World, module_world
+from conftest import PERSONAS, World, login, module_world
 from opensro.core.models import AuditEvent
 from opensro.crdc import services
 from opensro.crdc.models import CrdcDistrict, SisUpload
@@ -92,12 +91,6 @@ def _records(world: World) -> None:
 @pytest.fixture(scope="module")
 def shared_world(django_db_setup: Any, django_db_blocker: Any) -> Iterator[World]:
     yield from module_world(django_db_blocker, _records)
-
-
-def login(w: World, persona: str) -> Client:
-    client = Client()
-    client.force_login(w.users[persona])
-    return client
 
 
 def lea(w: World, tag: str) -> str:

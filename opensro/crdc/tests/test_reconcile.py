@@ -16,7 +16,7 @@ from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
-from conftest import World, module_world
+from conftest import World, login, module_world
 from opensro.core.models import AuditEvent, Disclosure
 from opensro.crdc import counts, layout, services
 from opensro.crdc.models import SisUpload
@@ -32,12 +32,6 @@ def _generated(world: World) -> None:
 @pytest.fixture(scope="module")
 def shared_world(django_db_setup: Any, django_db_blocker: Any) -> Iterator[World]:
     yield from module_world(django_db_blocker, _generated)
-
-
-def login(w: World, persona: str) -> Client:
-    client = Client()
-    client.force_login(w.users[persona])
-    return client
 
 
 def export_rows(w: World) -> tuple[list[str], list[list[str]]]:

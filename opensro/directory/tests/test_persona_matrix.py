@@ -22,9 +22,8 @@ from typing import Any
 import pytest
 from django.apps import apps
 from django.db import models
-from django.test import Client
 
-from conftest import PERSONAS, World
+from conftest import PERSONAS, World, login
 from opensro.core import audit
 from opensro.core.models import AuditEvent
 from opensro.directory import forms, services
@@ -162,14 +161,6 @@ def test_table_is_consistent() -> None:
 
 
 # --------------------------------------------------------------------------- the world
-
-
-
-
-def login(world: World, persona: str) -> Client:
-    client = Client()
-    client.force_login(world.users[persona])
-    return client
 
 
 # --------------------------------------------------------------------------- specs

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 from django.test import Client
 
-from conftest import World
+from conftest import World, login
 from opensro.core import flags
 from opensro.core.flags import DueItem, FlagKind
 from opensro.program import services
@@ -24,12 +24,6 @@ from opensro.program.public import public_mous
 from opensro.program.tests.helpers import TODAY, make_mou
 
 DAY = datetime.timedelta(days=1)
-
-
-def login(w: World, persona: str) -> Client:
-    client = Client()
-    client.force_login(w.users[persona])
-    return client
 
 
 @pytest.fixture

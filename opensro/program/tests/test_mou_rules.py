@@ -15,9 +15,8 @@ from typing import Any
 import pytest
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.test import Client
 
-from conftest import World
+from conftest import World, login
 from opensro.core import audit
 from opensro.core.models import AuditEvent
 from opensro.program import documents, services
@@ -25,12 +24,6 @@ from opensro.program.models import Mou, MouElementEntry, MouReview, add_months
 from opensro.program.tests.helpers import TODAY, make_mou, pdf
 
 DAY = datetime.timedelta(days=1)
-
-
-def login(w: World, persona: str) -> Client:
-    client = Client()
-    client.force_login(w.users[persona])
-    return client
 
 
 def stored_files(media_dir: str) -> list[Path]:

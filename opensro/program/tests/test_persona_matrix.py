@@ -23,7 +23,7 @@ from django.apps import apps
 from django.db import models
 from django.test import Client, override_settings
 
-from conftest import PERSONAS, World, module_world
+from conftest import PERSONAS, World, login, module_world
 from opensro.core import audit
 from opensro.core.models import AuditEvent
 from opensro.program import services
@@ -142,12 +142,6 @@ def shared_world(django_db_setup: Any, django_db_blocker: Any,
                  tmp_path_factory: Any) -> Iterator[World]:
     with override_settings(MEDIA_ROOT=str(tmp_path_factory.mktemp("media"))):
         yield from module_world(django_db_blocker, _prepare)
-
-
-def login(world: World, persona: str) -> Client:
-    client = Client()
-    client.force_login(world.users[persona])
-    return client
 
 
 def audit_state() -> tuple[int, int]:

@@ -22,9 +22,8 @@ from typing import Any
 import pytest
 from django.apps import apps
 from django.db import models
-from django.test import Client
 
-from conftest import PERSONAS, World, module_world
+from conftest import PERSONAS, World, form_data, last_seq, login, module_world
 from opensro.core import audit
 from opensro.core.models import AuditEvent
 from opensro.selection import forms, services
@@ -233,38 +232,6 @@ SPECS: dict[str, Spec] = {
         "school_admin_comments", "Reviewed with the principal.",
     ),
 }
-
-
-def login(w: World, persona: str) -> Client:
-    client = Client()
-    client.force_login(w.users[persona])
-    return client
-
-
-def last_seq() -> int:
-    return AuditEvent.objects.order_by("-seq").values_list("seq", flat=True).first() or 0
-
-
-def _post(value: Any) -> Any:
-    if value is None:
-        return ""
-    if isinstance(value, list | tuple):
-        return [str(v) for v in value]
-    if isinstance(value, datetime.date):
-        return value.isoformat()
-    return str(value)
-
-
-def form_data(form: Any, **changes: Any) -> dict[str, Any]:
-    data: dict[str, Any] = {}
-    for name in form.fields:
-        value = changes[name] if name in changes else form[name].value()
-        if isinstance(value, bool):
-            if value:
-                data[name] = "on"
-            continue
-        data[name] = _post(value)
-    return data
 
 
 CASES = [(p, s, c) for p in PERSONAS for s in MODELS for c in (WEB, API)]

@@ -12,9 +12,8 @@ from typing import Any
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.test import Client
 
-from conftest import World, module_world
+from conftest import World, last_seq, login, module_world
 from opensro.core import audit
 from opensro.core.models import AuditEvent
 from opensro.supervision import services
@@ -27,16 +26,6 @@ from opensro.supervision.tests import world as sw
 @pytest.fixture(scope="module")
 def shared_world(django_db_setup: Any, django_db_blocker: Any) -> Iterator[World]:
     yield from module_world(django_db_blocker, sw.prepare)
-
-
-def login(world: World, persona: str) -> Client:
-    client = Client()
-    client.force_login(world.users[persona])
-    return client
-
-
-def last_seq() -> int:
-    return AuditEvent.objects.order_by("-seq").values_list("seq", flat=True).first() or 0
 
 
 def snap(obj: Any) -> dict[str, Any]:

@@ -19,7 +19,7 @@ from typing import Any
 import pytest
 from django.test import Client
 
-from conftest import PERSONAS, World, module_world
+from conftest import PERSONAS, World, last_seq, login, module_world
 from opensro.core.flag_views import render_evidence
 from opensro.core.models import AuditEvent, Flag, FlagStatus
 from opensro.supervision.tests import world as sw
@@ -54,12 +54,6 @@ DECIDES = {"supervisor", "agency_admin", "district_admin", "system_admin"}
 NO_QUEUE = {"analyst", "outsider"}
 
 
-def login(world: World, persona: str) -> Client:
-    client = Client()
-    client.force_login(world.users[persona])
-    return client
-
-
 def listed(response: Any, channel: str) -> set[int]:
     if channel == "api":
         body = response.json()
@@ -73,10 +67,6 @@ def named_ids(world: World, names: Any) -> set[int]:
 
 def events_after(seq: int) -> Any:
     return AuditEvent.objects.filter(seq__gt=seq)
-
-
-def last_seq() -> int:
-    return AuditEvent.objects.order_by("-seq").values_list("seq", flat=True).first() or 0
 
 
 def test_world_has_every_named_flag_open(w: World) -> None:

@@ -23,9 +23,8 @@ from typing import Any
 import pytest
 from django.apps import apps
 from django.db import models
-from django.test import Client
 
-from conftest import PERSONAS, World, module_world
+from conftest import PERSONAS, World, last_seq, login, module_world
 from opensro.core.models import AuditEvent
 from opensro.directory import services as ds
 from opensro.supervision.models import (
@@ -150,12 +149,6 @@ def test_table_is_consistent() -> None:
 # --------------------------------------------------------------------------- helpers
 
 
-def login(world: World, persona: str) -> Client:
-    client = Client()
-    client.force_login(world.users[persona])
-    return client
-
-
 WEB_ROOT = {"early-warning": "/supervision/early-warning/", "reviews": "/supervision/reviews/",
             "evaluations": "/supervision/evaluations/", "inputs": "/supervision/inputs/",
             "instruments": "/supervision/instruments/"}
@@ -174,10 +167,6 @@ def listed(slug: str, response: Any, channel: str) -> set[int]:
 
 def events() -> int:
     return AuditEvent.objects.count()
-
-
-def last_seq() -> int:
-    return AuditEvent.objects.order_by("-seq").values_list("seq", flat=True).first() or 0
 
 
 def _post_value(value: Any) -> Any:

@@ -27,7 +27,7 @@ import pytest
 from django.apps import apps
 from django.test import Client
 
-from conftest import PERSONAS, World
+from conftest import PERSONAS, World, login
 from opensro.core import audit
 from opensro.core.models import AuditEvent
 from opensro.surveys.models import (
@@ -106,12 +106,6 @@ def test_table_is_consistent() -> None:
         if persona in COUNTY_A:
             assert not {s for s in sees if s.endswith(("b1", "b2"))}
             assert not {s for s in RESULTS[persona] if s.endswith(("b1", "b2"))}
-
-
-def login(world: World, persona: str) -> Client:
-    client = Client()
-    client.force_login(world.users[persona])
-    return client
 
 
 def audit_state() -> tuple[int, int]:

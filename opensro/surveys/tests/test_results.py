@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from django.test import Client
 
-from conftest import PERSONAS, World
+from conftest import PERSONAS, World, login
 from opensro.surveys import selectors, services
 from opensro.surveys.models import SurveyLink
 from opensro.surveys.tests.conftest import CLOSES, OPENS, answer_all, open_window
@@ -32,12 +32,6 @@ READS: dict[str, set[str]] = {
     "system_admin": set(SCHOOLS),
     "outsider": set(),
 }
-
-
-def login(world: World, persona: str) -> Client:
-    client = Client()
-    client.force_login(world.users[persona])
-    return client
 
 
 def api(client: Client, **params: Any) -> Any:

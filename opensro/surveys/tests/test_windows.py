@@ -10,7 +10,7 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.test import Client
 
-from conftest import World
+from conftest import World, login
 from opensro.core import audit
 from opensro.core.flags import due_items
 from opensro.core.models import AuditEvent
@@ -20,12 +20,6 @@ from opensro.surveys.models import Campaign, SurveyLink
 from opensro.surveys.tests.conftest import current_year, open_window
 
 TODAY = datetime.date.today()
-
-
-def login(world: World, persona: str) -> Client:
-    client = Client()
-    client.force_login(world.users[persona])
-    return client
 
 
 def events() -> int:
