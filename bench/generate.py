@@ -181,7 +181,7 @@ def generate(involvements: int, n_schools: int, n_officers: int, seed: int = 11)
         a.pk = pk
     bulk.insert(Activity, acts)
     # As a bulk import does: give the query planner statistics for the new rows.
-    bulk.refresh_statistics(Incident, Involvement, Activity)
+    bulk.refresh_statistics(Incident, Involvement, Activity, Enrollment)
     print(f"generated {written:,} involvements, {len(schools):,} schools, "
           f"{len(officers):,} officers in {time.perf_counter() - started:.0f} s")
 

@@ -164,16 +164,22 @@ def count_tables(school_ids: Sequence[int] | None, year: SchoolYear,
     """Counts by group for each dimension, from one aggregate query (plus enrollment)."""
     rows = aggregate(school_ids, year)
     enrolled = enrollment_by_group(school_ids, year)
+    points = [code for code, _l, _q in DECISION_POINTS] + ["arrest_or_citation"]
+    keys = [f"n_{point}" for point in points]
+    values = [[row[key] for key in keys] for row in rows]
     result: dict[str, Counts] = {}
     for dim in dimensions or DIMENSIONS:
-        counts = Counts(dim, enrollment=enrolled.get(dim, {}))
-        points = [code for code, _l, _q in DECISION_POINTS] + ["arrest_or_citation"]
-        for point in points:
-            counts.points[point] = defaultdict(int)
-        for row in rows:
+        sums: dict[str, list[int]] = {}
+        for row, counted in zip(rows, values, strict=True):
             group = _group_of(dim, row)
-            for point in points:
-                counts.points[point][group] += row[f"n_{point}"]
-        counts.points = {p: dict(v) for p, v in counts.points.items()}
+            total = sums.get(group)
+            if total is None:
+                sums[group] = list(counted)
+            else:
+                for i, n in enumerate(counted):
+                    total[i] += n
+        counts = Counts(dim, enrollment=enrolled.get(dim, {}))
+        counts.points = {point: {group: total[i] for group, total in sums.items()}
+                         for i, point in enumerate(points)}
         result[dim] = counts
     return result
