@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from django.http import HttpRequest, HttpResponse
-from django.utils.translation import get_language_from_request
+from django.utils import translation
 
 from opensro.transparency import cache
 
@@ -27,10 +27,13 @@ class PortalCacheMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         if request.method != "GET" or not request.path_info.startswith(PREFIX):
             return self.get_response(request)
-        key = (get_language_from_request(request), request.get_full_path(),
-               cache.current_release())
+        language = translation.get_language_from_request(request)
+        key = (language, request.get_full_path(), cache.current_release())
         found = cache.remembered_response(key)
         if found is not None:
+            # As LocaleMiddleware would: whatever runs after this request in the thread
+            # sees the request's language.
+            translation.activate(language)
             content, headers = found
             response = HttpResponse(content)
             for name, value in headers:
