@@ -151,6 +151,10 @@ def measure(visible: int, runs: int) -> None:
 
     client = Client()
     client.force_login(user)
+    # As the WSGI entry point does in each server process (opensro/runtime.py).
+    from opensro.runtime import settle
+
+    settle()
 
     def page(url: str) -> Callable[[], Any]:
         def fetch() -> Any:
