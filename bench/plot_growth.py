@@ -13,11 +13,11 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 
-#: (database, rows, raw rows/s, import rows/s) as measured on 2026-11-23 (loaded machine).
+#: (database, rows, raw rows/s, import rows/s) as measured on 2026-11-24.
 MEASURED = [
-    ("SQLite", 100_000, 4_153, 1_520),
-    ("SQLite", 1_000_000, 5_063, 1_023),
-    ("PostgreSQL", 100_000, 4_074, 498),
+    ("SQLite", 100_000, 12_488, 2_868),
+    ("SQLite", 1_000_000, 10_678, 2_250),
+    ("SQLite", 2_000_000, 7_751, 2_051),
 ]
 
 

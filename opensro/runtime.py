@@ -3,7 +3,7 @@ benchmark").
 
 CPython's cyclic garbage collector walks every tracked object in its oldest
 generation now and then. A Django process that has loaded OpenSRO (Django, the
-statistics libraries, every view and template) holds about a million such objects
+statistics libraries, every view and template) holds several hundred thousand such objects
 that live as long as the process, and walking them paused a request for 50 to 150 ms
 at random: the slowest one in a hundred list-page requests took twice its median
 and more. ``settle()`` loads what every request will need, then moves everything
