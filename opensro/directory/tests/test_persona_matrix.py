@@ -23,7 +23,7 @@ import pytest
 from django.apps import apps
 from django.db import models
 
-from conftest import PERSONAS, World, login
+from conftest import PERSONAS, World, form_data, login
 from opensro.core import audit
 from opensro.core.models import AuditEvent
 from opensro.directory import forms, services
@@ -166,26 +166,10 @@ def test_table_is_consistent() -> None:
 # --------------------------------------------------------------------------- specs
 
 
-def _post_value(value: Any) -> Any:
-    if value is None:
-        return ""
-    if isinstance(value, list | tuple):
-        return [str(v) for v in value]
-    return str(value)
-
-
-def form_data(form_class: type[Any], instance: models.Model, **changes: Any) -> dict[str, Any]:
+def edit_form_data(form_class: type[Any], instance: models.Model,
+                   **changes: Any) -> dict[str, Any]:
     """The POST data a browser would send for the edit form of ``instance``, with changes."""
-    form = form_class(instance=instance)
-    data: dict[str, Any] = {}
-    for name in form.fields:
-        value = changes[name] if name in changes else form[name].value()
-        if isinstance(value, bool):
-            if value:
-                data[name] = "on"
-            continue
-        data[name] = _post_value(value)
-    return data
+    return form_data(form_class(instance=instance), **changes)
 
 
 @dataclass(frozen=True)
@@ -428,7 +412,7 @@ def test_edit(w: World, persona: str, slug: str, channel: str) -> None:
         if channel == WEB:
             page = client.get(web_url(slug, obj.pk, "edit/"))
             assert page.status_code == (200 if allowed else 403 if visible else 404), name
-            data = form_data(spec.form, obj, **{spec.edit_field: spec.edit_web + suffix})
+            data = edit_form_data(spec.form, obj, **{spec.edit_field: spec.edit_web + suffix})
             response = client.post(web_url(slug, obj.pk, "edit/"), data)
         else:
             api_value = spec.edit_api + suffix if suffix else spec.edit_api
@@ -533,7 +517,7 @@ def test_agency_admin_cannot_move_officer_to_other_agency_web(w: World) -> None:
     officer = Officer.objects.get(pk=w.officer_a.pk)
     before = audit.snapshot(officer)
     events = audit_state()
-    data = form_data(forms.OfficerForm, officer, agency=w.agency_b.pk)
+    data = edit_form_data(forms.OfficerForm, officer, agency=w.agency_b.pk)
     response = client.post(web_url("officers", officer.pk, "edit/"), data)
     assert response.status_code in (400, 403)
     officer.refresh_from_db()
