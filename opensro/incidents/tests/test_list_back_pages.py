@@ -13,22 +13,16 @@ from django.core.paginator import Paginator
 from django.test import Client
 
 from conftest import World
-from opensro.core.context import request_context
-from opensro.incidents import selectors, services
-from opensro.incidents.models import Incident, IncidentReason
+from opensro.incidents import selectors
+from opensro.incidents.models import Incident
+from opensro.incidents.tests.test_scale_paths import _log as log_incident
 
 NY = ZoneInfo("America/New_York")
 
 
 def _log(w: World, when: datetime.datetime) -> Incident:
-    with request_context():
-        return services.save_incident(None, {
-            "school": w.school_a1, "officer": w.officer_a, "occurred_at": when,
-            "recorded_at": when, "location": "hallway", "involvement_source": "self",
-            "reason": IncidentReason.objects.get(code="assault"), "would_call_911": "yes",
-            "deescalation": "tried"},
-            [{"race": "WH", "sex": "F", "role": "subject", "counselled": True}],
-            submit=True)
+    """A submitted incident with one counselled student (the scale tests' helper)."""
+    return log_incident(w, when)
 
 
 def _nine(w: World) -> None:
