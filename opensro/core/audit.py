@@ -285,13 +285,39 @@ def record_many(
 ) -> int:
     """Append one event per (object, before, after), in order, with one lock and one
     bulk insert: the chain is the same as if :func:`record` had been called for each.
-    Used by bulk imports. ``json_safe`` says the snapshots are already plain JSON
+    Used by bulk writes. ``json_safe`` says the snapshots are already plain JSON
     values (as :func:`snapshot` and :func:`fields_snapshot` return them).
+    Must run inside the write's transaction."""
+    safe = (lambda v: v) if json_safe else _json_safe
+    return record_encoded(actor, action, (
+        (obj._meta.label, str(obj.pk), str(obj),
+         None if before is None else canonical_text(safe(before)),
+         None if after is None else canonical_text(safe(after)))
+        for obj, before, after in items), reason=reason)
+
+
+def canonical_text(snapshot: dict[str, Any]) -> str:
+    """A JSON-safe snapshot in the canonical form (sorted keys, no spaces, ASCII): the
+    text an event stores and hashes (see :func:`record_encoded`)."""
+    return _canonical_text(snapshot)
+
+
+def record_encoded(
+    actor: User | None,
+    action: str,
+    items: Iterable[tuple[str, str, str, str | None, str | None]],
+    *,
+    reason: str = "",
+) -> int:
+    """Append one event per (object type, object id, object repr, before, after), the
+    snapshots given as :func:`canonical_text`, in order, with one lock and one bulk
+    insert: the chain is the same as if :func:`record` had been called for each.
     Must run inside the write's transaction.
 
     Each snapshot is encoded once, in the canonical form: that text is both hashed
     (inside the event's canonical payload, assembled around it) and stored, so a bulk
-    write does not encode every snapshot twice (decision 0006)."""
+    write does not encode every snapshot twice (decision 0006). An import encodes its
+    snapshots in the process that prepares its records (decision 0008)."""
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("audit.record_many must run inside the write's transaction")
     items = list(items)
@@ -309,19 +335,15 @@ def record_many(
              f'"actor_label":{_quote(label)},"after":')
     occurred = f',"occurred_at":{_quote(now.isoformat())},"prev_hash":'
     end = f',"reason":{_quote(reason)},"request_id":{_quote(rid)},"seq":'
-    safe = (lambda v: v) if json_safe else _json_safe
     when = bulk.db_value(AuditEvent, "occurred_at", now)
     ids = bulk.reserve_ids(AuditEvent, len(items))
     rows: list[tuple[Any, ...]] = []
     seq, prev = head.seq, head.hash
     sha256 = hashlib.sha256
-    for (obj, before, after), pk in zip(items, ids, strict=True):
+    for (object_type, object_id, object_repr, before_text, after_text), pk in zip(
+            items, ids, strict=True):
         seq += 1
-        before_text = None if before is None else _canonical_text(safe(before))
-        after_text = None if after is None else _canonical_text(safe(after))
-        object_type = obj._meta.label
-        object_id = str(obj.pk)
-        object_repr = str(obj)[:255]
+        object_repr = object_repr[:255]
         text = "".join((
             start, after_text or "null", ',"before":', before_text or "null",
             ',"object_id":', _quote(object_id), ',"object_repr":', _quote(object_repr),

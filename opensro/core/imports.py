@@ -7,16 +7,20 @@ field and reason, and keeps the invariant rows in = rows accepted + rows rejecte
 from __future__ import annotations
 
 import csv
+import gc
 import io
+import multiprocessing
+import pickle
 import queue
 import sys
 import threading
+import traceback
 from collections.abc import Generator, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import IO, Any, TypeVar
 
 from django.core.exceptions import ValidationError
-from django.db import connection
+from django.db import connection, connections
 from django.utils import timezone, translation
 
 T = TypeVar("T")
@@ -66,7 +70,7 @@ class ImportReport:
 
 
 def _no_queries(*args: Any) -> Any:
-    raise RuntimeError("read_ahead: the reading side of an import must not use the database")
+    raise RuntimeError("The reading side of an import must not use the database")
 
 
 #: Seconds between thread switches while an import reads ahead (see read_ahead).
@@ -131,6 +135,85 @@ def read_ahead(items: Iterator[T], depth: int = 1) -> Generator[T, None, None]:
         stop.set()
         thread.join()
         sys.setswitchinterval(previous)
+
+
+def read_aside(items: Iterator[T]) -> Generator[T, None, None]:
+    """Yield what ``items`` yields, computed in a second process (decision 0008).
+
+    The import's reading side (reading the file, checking every row, building the
+    rows and audit snapshots to store) and its writing side are both Python; in one
+    process they share one interpreter lock, so on a machine with two or more cores
+    one of them always waits. Here the reading side runs in a forked child, which
+    starts with a copy of everything the parent has loaded (the lookups, the open
+    file, the active language and time zone), and sends each item back through a pipe
+    (pickled); the parent keeps the only database connection and its transactions.
+    The child may not query the database (a query there raises) and never closes the
+    parent's connection: it ends with ``os._exit``.
+
+    An exception in ``items`` is raised in the parent at the point it happened (an
+    exception that cannot be pickled is raised as a RuntimeError with its traceback).
+    Close the generator (or exhaust it) to stop the child. Where processes cannot be
+    forked, the reading side runs in a thread instead (:func:`read_ahead`).
+    """
+    if "fork" not in multiprocessing.get_all_start_methods():
+        yield from read_ahead(items)
+        return
+    context = multiprocessing.get_context("fork")
+    receiving, sending = context.Pipe(duplex=False)
+    language = translation.get_language()
+    zone = timezone.get_current_timezone()
+
+    def work() -> None:
+        receiving.close()
+        for each in connections.all():
+            each.execute_wrappers.append(_no_queries)
+        try:
+            with translation.override(language), timezone.override(zone):
+                for item in items:
+                    sending.send(("item", item))
+            sending.send(("done", None))
+        except BaseException as exc:  # every failure goes to the parent
+            sending.send(("error", _portable(exc)))
+        finally:
+            sending.close()
+
+    # Objects that exist now are left out of the child's garbage-collector walks, so
+    # the child does not copy the pages they live on (gc.freeze's documented use).
+    gc.freeze()
+    try:
+        child = context.Process(target=work, name="import-read-aside", daemon=True)
+        child.start()
+    finally:
+        gc.unfreeze()
+    sending.close()
+    try:
+        while True:
+            try:
+                kind, value = receiving.recv()
+            except EOFError:
+                child.join()
+                raise RuntimeError("The import's reading process stopped unexpectedly "
+                                   f"(exit code {child.exitcode}).") from None
+            if kind == "done":
+                return
+            if kind == "error":
+                raise value
+            yield value
+    finally:
+        receiving.close()
+        if child.is_alive():
+            child.kill()
+        child.join()
+
+
+def _portable(exc: BaseException) -> BaseException:
+    """``exc`` if it survives pickling, else a RuntimeError carrying its traceback."""
+    try:
+        pickle.loads(pickle.dumps(exc))  # noqa: S301 - our own bytes, just made
+    except Exception:  # any failure to pickle
+        text = "".join(traceback.format_exception(exc))
+        return RuntimeError(f"The import's reading process failed:\n{text}")
+    return exc
 
 
 class FileProblem(Exception):

@@ -15,9 +15,10 @@ from __future__ import annotations
 
 import datetime
 import hashlib
-from collections.abc import Callable, Iterator
+import re
+from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass, field
-from typing import IO, Any
+from typing import IO, Any, NamedTuple
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
@@ -31,7 +32,7 @@ from opensro.core.imports import (
     FileProblem,
     ImportReport,
     open_text,
-    read_ahead,
+    read_aside,
     read_rows,
     register_importer,
 )
@@ -516,137 +517,242 @@ def _year_of_day(years: list[SchoolYear], day: datetime.date) -> SchoolYear | No
     return None
 
 
-@dataclass
-class Run:
-    """What one import remembers across batches, in constant memory: the first id it
-    gave a new incident (ids only grow), so a record it created can be told from one
-    that was stored before."""
-
-    first_id: int | None = None
-
-    def created_here(self, incident: Incident) -> bool:
-        return self.first_id is not None and incident.pk >= self.first_id
-
-
-def _repeat(report: ImportReport, p: Prepared, where: str) -> None:
-    line = p.group.lines[0]
-    report.reject(line, "incident_id", f"incident {p.incident.source_record_id} already "
-                  f"appeared {where}; keep the rows of one incident together")
-    report.rejected_lines.update(p.group.lines)
+#: Stand-ins for the primary keys a record is given when it is written: the reading
+#: side builds every row and audit snapshot with them, the writing side puts the
+#: reserved ids in their places (decision 0008). Larger than any id a table reaches.
+INCIDENT_SLOT = 8_888_888_888_888_888_881
+INVOLVEMENT_SLOT = 8_888_888_888_888_888_882
+#: Where a stand-in id stands in a snapshot's canonical text: the value of a key (a
+#: key ends in a letter; a quote inside a text value is always escaped, "\\"").
+_SLOTS = re.compile(f'(?<=[a-z]":)({INCIDENT_SLOT}|{INVOLVEMENT_SLOT})(?=[,}}])')
+_INCIDENT_ID = bulk.attnames(Incident).index("id")
+_INVOLVEMENT_ID = bulk.attnames(Involvement).index("id")
+_INVOLVEMENT_INCIDENT = bulk.attnames(Involvement).index("incident_id")
 
 
-def _write(actor: User | None, batch: list[Prepared], report: ImportReport,
-           run: Run | None = None) -> None:
-    """Store one batch: new incidents in bulk (one audit event each, chained in order);
-    changed ones through the service as amendments; unchanged ones skipped. An
-    incident whose rows are split (it appears again later in the file) is rejected
-    the second time."""
-    run = run or Run()
-    if not batch:
-        return
-    firsts: dict[tuple[str, str], int] = {}
-    unique: list[Prepared] = []
-    for p in batch:
-        key = (p.incident.source_system, p.incident.source_record_id)
-        if key in firsts:
-            _repeat(report, p, f"starting at line {firsts[key]}")
-            continue
-        firsts[key] = p.group.lines[0]
-        unique.append(p)
-    batch = unique
-    keys = {(p.incident.source_system, p.incident.source_record_id) for p in batch}
-    existing = {
-        (i.source_system, i.source_record_id): i
-        # The exclude lets the database use the partial unique index on the source
-        # key (whose condition is exactly this); without it every batch scans the table.
-        for i in Incident.objects.filter(
-            source_system__in={k[0] for k in keys},
-            source_record_id__in={k[1] for k in keys},
-        ).exclude(source_record_id="")
-    }
-    new: list[Prepared] = []
-    for p in batch:
-        old = existing.get((p.incident.source_system, p.incident.source_record_id))
-        if old is None:
-            new.append(p)
-        elif run.created_here(old):
-            _repeat(report, p, "earlier in this file")
-        elif old.source_hash == p.digest:
-            report.unchanged += 1
-        else:
-            data = {**p.data, "source_hash": p.digest}
-            submit = data.pop("status") == "submitted"
-            try:
-                with transaction.atomic():
-                    services.save_incident(actor, data, p.students, incident=old,
-                                           submit=submit,
-                                           amend_reason="Updated by re-import from "
-                                                        f"{p.incident.source_system}")
-            except ValidationError as exc:
-                for path, messages in exc.message_dict.items():
-                    index, column = _column_for(path)
-                    line = p.group.lines[index] if index is not None else p.group.lines[0]
-                    for message in messages:
-                        report.reject(line, column, f"cannot update the stored record: "
-                                                    f"{message}")
-                report.rejected_lines.update(p.group.lines)
-                continue
-            except PermissionDenied as exc:
-                report.reject(p.group.lines[0], "incident_id",
-                              f"cannot update the stored record: {exc}")
-                report.rejected_lines.update(p.group.lines)
-                continue
-            report.updated += 1
-    if not new:
-        return
-    ids = bulk.reserve_ids(Incident, len(new))
-    if run.first_id is None:
-        run.first_id = ids[0]
-    for p, pk in zip(new, ids, strict=True):
-        p.incident.source_hash = p.digest
-        p.incident.pk = pk
-    bulk.insert(Incident, [p.incident for p in new])
-    rows: list[Involvement] = []
-    for p in new:
-        services.derive(p.incident, p.involvements)
-        rows.extend(p.involvements)
-    for inv, pk in zip(rows, bulk.reserve_ids(Involvement, len(rows)), strict=True):
-        inv.pk = pk
-    bulk.insert(Involvement, rows)
-    events = []
-    for p in new:
-        after = audit.fields_snapshot(p.incident)
-        after["other_officers"] = []
-        after["involvements"] = [audit.fields_snapshot(i) for i in p.involvements]
-        events.append((p.incident, None, after))
-    audit.record_many(actor, "import", events, json_safe=True)
-    _raise_discipline_flags(new, actor)
-    report.created += len(new)
+class Ready(NamedTuple):
+    """One checked record, ready to store: what the reading side hands the writing
+    side (through a pipe, so plain values only). Ids are written in by the writer."""
+
+    key: tuple[str, str]
+    lines: list[int]
+    #: The record's cells as read (COLUMNS order), to prepare it again as an amendment
+    #: when a record with its source key is already stored.
+    cells: list[tuple[str, ...]]
+    digest: str
+    #: The incident's and its students' values in the driver's form (bulk.rows).
+    incident: list[Any]
+    involvements: list[list[Any]]
+    #: The audit snapshot's canonical text, cut where the ids go; ``slots`` says which
+    #: id goes in each cut ("I" the incident's, "V" the next student row's).
+    after: list[str]
+    slots: str
+    #: The school's name, for the audit event's description of the record.
+    school: str
+    #: (evidence, who asked, agency, district, school, officer) of the discipline-
+    #: involvement flag (R-D2) the record raises, or None.
+    flag: tuple[dict[str, Any], str, int, int, int, int] | None
 
 
 _SOURCE_LABELS = dict(c.InvolvementSource.choices)
 _REQUESTER_LABELS = dict(c.RequesterRole.choices)
 
 
-def _raise_discipline_flags(new: list[Prepared], actor: User | None) -> None:
+def _ready(batch: list[Prepared], now: datetime.datetime) -> list[Ready]:
+    """The values, snapshots and flags of prepared records, with stand-in ids."""
+    incidents = [p.incident for p in batch]
+    students = [inv for p in batch for inv in p.involvements]
+    for p in batch:
+        p.incident.pk = INCIDENT_SLOT
+        p.incident.source_hash = p.digest
+        services.derive(p.incident, p.involvements)
+    for inv in students:
+        inv.pk = INVOLVEMENT_SLOT
+    incident_rows = bulk.rows(Incident, incidents, now)
+    student_rows = iter(bulk.rows(Involvement, students, now))
+    snapshot = audit.fields_snapshot
+    out = []
+    for p, incident_row in zip(batch, incident_rows, strict=True):
+        incident, rows = p.incident, p.involvements
+        after = snapshot(incident)
+        after["other_officers"] = []
+        after["involvements"] = [snapshot(i) for i in rows]
+        pieces, slots = _cut(audit.canonical_text(after), len(rows))
+        flag = None
+        if incident.status != c.Status.DRAFT:
+            evidence = rules.discipline_case(incident, rows, incident.reason.kind)
+            if evidence is not None:
+                who = str(_SOURCE_LABELS.get(incident.involvement_source, ""))
+                if incident.requester_role:
+                    who += f" ({_REQUESTER_LABELS.get(incident.requester_role)})"
+                school = incident.school
+                flag = (evidence, who, incident.officer.agency_id, school.district_id,
+                        school.pk, incident.officer_id)
+        out.append(Ready(
+            p.group.key, p.group.lines,
+            [tuple(map(row.get, COLUMNS, _BLANKS)) for row in p.group.rows], p.digest,
+            incident_row, [next(student_rows) for _ in rows], pieces, slots,
+            str(incident.school), flag))
+    return out
+
+
+_AT_SLOT = f'":{str(INCIDENT_SLOT)[:-1]}'
+_SLOT_KINDS = {str(INCIDENT_SLOT)[-1]: "I", str(INVOLVEMENT_SLOT)[-1]: "V"}
+
+
+def _cut(text: str, students: int) -> tuple[list[str], str]:
+    """``text`` cut where the stand-in ids are, and which id goes in each cut."""
+    parts = text.split(_AT_SLOT)
+    # Each cut must follow an id key ('"id"' or '"incident_id"', whose closing quote
+    # is not escaped, so it cannot be inside a text value) and be one of the two ids.
+    if all(part.endswith(('"id', '"incident_id')) and not part.endswith('\\"id')
+           for part in parts[:-1]) and all(part[:1] in _SLOT_KINDS for part in parts[1:]):
+        pieces = [parts[0]]
+        slots = []
+        for part in parts[1:]:
+            slots.append(_SLOT_KINDS[part[0]])
+            pieces[-1] += '":'
+            pieces.append(part[1:])
+    else:  # a text value holds the digits: find the ids by their place instead
+        found = _SLOTS.split(text)
+        pieces = found[0::2]
+        slots = ["I" if int(v) == INCIDENT_SLOT else "V" for v in found[1::2]]
+    kinds = "".join(slots)
+    if kinds.count("I") != students + 1 or kinds.count("V") != students:
+        raise RuntimeError("an audit snapshot has its ids out of place")
+    return pieces, kinds
+
+
+@dataclass
+class Run:
+    """What one import remembers across batches, in constant memory: the first id it
+    gave a new incident (ids only grow), so a record it created can be told from one
+    that was stored before; and how to prepare a record again as an amendment."""
+
+    again: Callable[[Ready], Prepared]
+    first_id: int | None = None
+
+    def created_here(self, incident: Incident) -> bool:
+        return self.first_id is not None and incident.pk >= self.first_id
+
+
+def _repeat(report: ImportReport, r: Ready, where: str) -> None:
+    report.reject(r.lines[0], "incident_id", f"incident {r.key[1]} already appeared "
+                  f"{where}; keep the rows of one incident together")
+    report.rejected_lines.update(r.lines)
+
+
+def _write(actor: User | None, batch: list[Ready], report: ImportReport, run: Run) -> None:
+    """Store one batch: new incidents in bulk (one audit event each, chained in order);
+    changed ones through the service as amendments; unchanged ones skipped. An
+    incident whose rows are split (it appears again later in the file) is rejected
+    the second time."""
+    firsts: dict[tuple[str, str], int] = {}
+    unique: list[Ready] = []
+    for r in batch:
+        if r.key in firsts:
+            _repeat(report, r, f"starting at line {firsts[r.key]}")
+            continue
+        firsts[r.key] = r.lines[0]
+        unique.append(r)
+    if not unique:
+        return
+    existing = {
+        (i.source_system, i.source_record_id): i
+        # The exclude lets the database use the partial unique index on the source
+        # key (whose condition is exactly this); without it every batch scans the table.
+        for i in Incident.objects.filter(
+            source_system__in={r.key[0] for r in unique},
+            source_record_id__in={r.key[1] for r in unique},
+        ).exclude(source_record_id="")
+    }
+    new: list[Ready] = []
+    for r in unique:
+        old = existing.get(r.key)
+        if old is None:
+            new.append(r)
+        elif run.created_here(old):
+            _repeat(report, r, "earlier in this file")
+        elif old.source_hash == r.digest:
+            report.unchanged += 1
+        else:
+            _amend(actor, run.again(r), old, report)
+    if new:
+        _store(actor, new, run)
+        report.created += len(new)
+
+
+def _amend(actor: User | None, p: Prepared, old: Incident, report: ImportReport) -> None:
+    data = {**p.data, "source_hash": p.digest}
+    submit = data.pop("status") == "submitted"
+    try:
+        with transaction.atomic():
+            services.save_incident(actor, data, p.students, incident=old, submit=submit,
+                                   amend_reason="Updated by re-import from "
+                                                f"{p.incident.source_system}")
+    except ValidationError as exc:
+        for path, messages in exc.message_dict.items():
+            index, column = _column_for(path)
+            line = p.group.lines[index] if index is not None else p.group.lines[0]
+            for message in messages:
+                report.reject(line, column, f"cannot update the stored record: {message}")
+        report.rejected_lines.update(p.group.lines)
+        return
+    except PermissionDenied as exc:
+        report.reject(p.group.lines[0], "incident_id",
+                      f"cannot update the stored record: {exc}")
+        report.rejected_lines.update(p.group.lines)
+        return
+    report.updated += 1
+
+
+_INCIDENT_LABEL = Incident._meta.label
+
+
+def _store(actor: User | None, new: list[Ready], run: Run) -> None:
+    """Insert new records with fresh ids, one audit event each, and their flags."""
+    ids = bulk.reserve_ids(Incident, len(new))
+    if run.first_id is None:
+        run.first_id = ids[0]
+    row_ids = iter(bulk.reserve_ids(Involvement, sum(len(r.involvements) for r in new)))
+    incidents: list[list[Any]] = []
+    involvements: list[list[Any]] = []
+    events = []
+    for r, pk in zip(new, ids, strict=True):
+        r.incident[_INCIDENT_ID] = pk
+        incidents.append(r.incident)
+        mine = str(pk)
+        theirs = []
+        for row in r.involvements:
+            row_id = row[_INVOLVEMENT_ID] = next(row_ids)
+            row[_INVOLVEMENT_INCIDENT] = pk
+            involvements.append(row)
+            theirs.append(str(row_id))
+        rest = iter(theirs)
+        text = [r.after[0]]
+        for slot, piece in zip(r.slots, r.after[1:], strict=True):
+            text.append(mine if slot == "I" else next(rest))
+            text.append(piece)
+        events.append((_INCIDENT_LABEL, mine, f"Incident {pk} at {r.school}", None,
+                       "".join(text)))
+    bulk.insert_rows(Incident, bulk.attnames(Incident), incidents)
+    bulk.insert_rows(Involvement, bulk.attnames(Involvement), involvements)
+    audit.record_encoded(actor, "import", events)
+    _raise_discipline_flags([(r, pk) for r, pk in zip(new, ids, strict=True) if r.flag],
+                            actor)
+
+
+def _raise_discipline_flags(cases: list[tuple[Ready, int]], actor: User | None) -> None:
     """Raise the discipline-involvement flag (R-D2) of every new record that is a case,
     as ``services.refresh_discipline_flag`` would one record at a time (same flag, same
     ``raise_flag`` audit event, in the same order), with one insert and one audit write
     per batch. A record that already has an open flag (its id was used before) goes
     through the service itself. ``test_import`` keeps the two paths equal."""
-    cases = []
-    for p in new:
-        incident = p.incident
-        if incident.status == c.Status.DRAFT:
-            continue
-        evidence = rules.discipline_case(incident, p.involvements, incident.reason.kind)
-        if evidence is not None:
-            cases.append((p, evidence))
     if not cases:
         return
     already_open = set(Flag.objects.filter(
-        kind=services.DISCIPLINE_FLAG, subject_type=Incident._meta.label,
-        subject_id__in=[str(p.incident.pk) for p, _ in cases], status=FlagStatus.OPEN,
+        kind=services.DISCIPLINE_FLAG, subject_type=_INCIDENT_LABEL,
+        subject_id__in=[str(pk) for _, pk in cases], status=FlagStatus.OPEN,
     ).values_list("subject_id", flat=True))
     pending: list[Flag] = []
 
@@ -660,21 +766,22 @@ def _raise_discipline_flags(new: list[Prepared], actor: User | None) -> None:
                           json_safe=True)
         pending.clear()
 
-    for p, evidence in cases:
-        incident = p.incident
-        if str(incident.pk) in already_open:
+    for r, pk in cases:
+        assert r.flag is not None  # only records that raise one are given
+        if str(pk) in already_open:
             flush()
-            services.refresh_discipline_flag(incident, p.involvements, actor)
+            incident = Incident.objects.select_related(
+                "officer__agency", "school__district", "reason").get(pk=pk)
+            services.refresh_discipline_flag(incident, list(incident.involvements.all()),
+                                             actor)
             continue
-        who = _SOURCE_LABELS.get(incident.involvement_source, "")
-        if incident.requester_role:
-            who += f" ({_REQUESTER_LABELS.get(incident.requester_role)})"
-        title = f"{incident.number}: SRO enforcement on a code-of-conduct matter — {who}"
+        evidence, who, agency, district, school, officer = r.flag
+        title = f"{Incident.number_for(pk)}: SRO enforcement on a code-of-conduct matter — {who}"
         pending.append(bulk.new(Flag, {
-            "kind": services.DISCIPLINE_FLAG, "subject_type": Incident._meta.label,
-            "subject_id": str(incident.pk), "title": title[:255], "evidence": evidence,
-            "agency": incident.officer.agency, "district": incident.school.district,
-            "school": incident.school, "officer": incident.officer,
+            "kind": services.DISCIPLINE_FLAG, "subject_type": _INCIDENT_LABEL,
+            "subject_id": str(pk), "title": title[:255], "evidence": evidence,
+            "agency_id": agency, "district_id": district, "school_id": school,
+            "officer_id": officer,
         }))
     flush()
 
@@ -701,29 +808,66 @@ def import_incidents(
     zone = ZoneInfo(settings.TIME_ZONE)
     now = timezone.now()
 
-    run = Run()
+    def again(r: Ready) -> Prepared:
+        group = Group(r.key, r.lines, [dict(zip(COLUMNS, cells, strict=True))
+                                       for cells in r.cells])
+        prepared = _prepare(group, look, zone, ImportReport(), now)
+        assert prepared is not None  # it passed the same checks on the reading side
+        return prepared
 
-    def batches() -> Iterator[list[Prepared]]:
+    run = Run(again)
+
+    def batches() -> Iterator[tuple[list[Ready], ImportReport]]:
+        """Batches of ready records, each with what the reading side found since the
+        one before (rows read, rows rejected and why): runs in the second process."""
+        seen = ImportReport()
         batch: list[Prepared] = []
-        for group in _groups(read_rows(open_text(source), REQUIRED, OPTIONAL), report):
-            prepared = _prepare(group, look, zone, report, now)
-            if progress is not None:
-                progress(len(group.rows))
-            if prepared is not None:
-                batch.append(prepared)
-            if len(batch) >= BATCH:
-                yield batch
-                batch = []
-        if batch:
-            yield batch
 
-    pending = read_ahead(batches())
+        def found() -> ImportReport:
+            since = ImportReport(seen.rows_in, 0, set(seen.rejected_lines), list(seen.errors))
+            seen.rows_in = 0
+            seen.rejected_lines.clear()
+            seen.errors.clear()
+            return since
+
+        try:
+            for group in _groups(read_rows(open_text(source), REQUIRED, OPTIONAL), seen):
+                prepared = _prepare(group, look, zone, seen, now)
+                if prepared is not None:
+                    batch.append(prepared)
+                if len(batch) >= BATCH or seen.rows_in >= 4 * BATCH:
+                    yield _ready(batch, timezone.now()), found()
+                    batch = []
+        except FileProblem:
+            yield _ready(batch, timezone.now()), found()
+            raise
+        yield _ready(batch, timezone.now()), found()
+
+    def received() -> Generator[list[Ready], None, None]:
+        """The batches, in this process, with the reading side's findings merged into
+        the report before each batch is written."""
+        aside = read_aside(batches())
+        try:
+            for batch, seen in aside:
+                report.rows_in += seen.rows_in
+                report.errors.extend(seen.errors)
+                report.rejected_lines.update(seen.rejected_lines)
+                if progress is not None:
+                    progress(seen.rows_in)
+                yield batch
+        finally:
+            aside.close()
+
+    pending = received()
+    # The source-key lookup of every batch needs the planner to know the table's size.
+    growing = bulk.GrowingTables(Incident, Flag)
     try:
         if all_or_nothing:
             with transaction.atomic():
                 for batch in pending:
                     if not report.errors:
                         _write(actor, batch, report, run)
+                        growing.grew(report.created)
                 if report.errors:
                     raise _Rollback
         else:
@@ -738,6 +882,7 @@ def import_incidents(
                     written = 0
                     for batch in pending:
                         _write(actor, batch, report, run)
+                        growing.grew(report.created)
                         written += len(batch)
                         if written >= COMMIT_EVERY:
                             break

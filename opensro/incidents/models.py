@@ -135,7 +135,12 @@ class Incident(ScopedModel):
 
     @property
     def number(self) -> str:
-        return f"INC-{self.pk:06d}" if self.pk else "new"
+        return self.number_for(self.pk) if self.pk else "new"
+
+    @staticmethod
+    def number_for(pk: int) -> str:
+        """The record number shown for the incident with primary key ``pk``."""
+        return f"INC-{pk:06d}"
 
     def audit_children(self) -> dict[str, Any]:
         cache = getattr(self, "_prefetched_objects_cache", {})
