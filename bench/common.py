@@ -58,3 +58,54 @@ def run_phase(script: str, *args: str, env: dict[str, str] | None = None) -> str
 def scratch_dir() -> str:
     OUT.mkdir(parents=True, exist_ok=True)
     return tempfile.mkdtemp(prefix="run-", dir=OUT)
+
+
+def _pss_kb(pid: int | str) -> int:
+    """Proportional set size of one process in KiB (pages shared by n processes count
+    1/n in each), or 0 if it has ended."""
+    try:
+        with open(f"/proc/{pid}/smaps_rollup", encoding="ascii") as f:
+            for line in f:
+                if line.startswith("Pss:"):
+                    return int(line.split()[1])
+    except OSError:
+        return 0
+    return 0
+
+
+def _children(pid: int) -> list[str]:
+    found: list[str] = []
+    try:
+        for task in os.listdir(f"/proc/{pid}/task"):
+            with open(f"/proc/{pid}/task/{task}/children", encoding="ascii") as f:
+                found.extend(f.read().split())
+    except OSError:
+        return found
+    return found
+
+
+@contextmanager
+def pss_peak(result: dict[str, float], every: float = 0.1) -> Iterator[None]:
+    """Sample the proportional set size of this process plus its children every
+    ``every`` seconds and put the largest sum seen, in MB, in ``result["pss_mb"]``:
+    the memory the process and its helpers use between them, each shared page once."""
+    import threading
+
+    stop = threading.Event()
+    me = os.getpid()
+    peak = [0]
+
+    def sample() -> None:
+        while not stop.is_set():
+            total = _pss_kb(me) + sum(_pss_kb(child) for child in _children(me))
+            peak[0] = max(peak[0], total)
+            stop.wait(every)
+
+    thread = threading.Thread(target=sample, daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        thread.join()
+        result["pss_mb"] = peak[0] / 1024

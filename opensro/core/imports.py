@@ -137,6 +137,11 @@ def read_ahead(items: Iterator[T], depth: int = 1) -> Generator[T, None, None]:
         sys.setswitchinterval(previous)
 
 
+#: Whether :func:`read_aside` can run the reading side in a forked process (else it
+#: uses a thread). Tests switch it off to check both ways give the same import.
+SECOND_PROCESS = "fork" in multiprocessing.get_all_start_methods()
+
+
 def read_aside(items: Iterator[T]) -> Generator[T, None, None]:
     """Yield what ``items`` yields, computed in a second process (decision 0008).
 
@@ -155,7 +160,7 @@ def read_aside(items: Iterator[T]) -> Generator[T, None, None]:
     Close the generator (or exhaust it) to stop the child. Where processes cannot be
     forked, the reading side runs in a thread instead (:func:`read_ahead`).
     """
-    if "fork" not in multiprocessing.get_all_start_methods():
+    if not SECOND_PROCESS:
         yield from read_ahead(items)
         return
     context = multiprocessing.get_context("fork")

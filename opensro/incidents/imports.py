@@ -23,7 +23,7 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from opensro.core import audit, bulk
@@ -632,8 +632,8 @@ class Run:
     again: Callable[[Ready], Prepared]
     first_id: int | None = None
 
-    def created_here(self, incident: Incident) -> bool:
-        return self.first_id is not None and incident.pk >= self.first_id
+    def created_here(self, pk: int) -> bool:
+        return self.first_id is not None and pk >= self.first_id
 
 
 def _repeat(report: ImportReport, r: Ready, where: str) -> None:
@@ -657,29 +657,45 @@ def _write(actor: User | None, batch: list[Ready], report: ImportReport, run: Ru
         unique.append(r)
     if not unique:
         return
-    existing = {
-        (i.source_system, i.source_record_id): i
-        # The exclude lets the database use the partial unique index on the source
-        # key (whose condition is exactly this); without it every batch scans the table.
-        for i in Incident.objects.filter(
-            source_system__in={r.key[0] for r in unique},
-            source_record_id__in={r.key[1] for r in unique},
-        ).exclude(source_record_id="")
-    }
+    existing = _stored({r.key for r in unique})
     new: list[Ready] = []
     for r in unique:
-        old = existing.get(r.key)
-        if old is None:
+        stored = existing.get(r.key)
+        if stored is None:
             new.append(r)
-        elif run.created_here(old):
+        elif run.created_here(stored[0]):
             _repeat(report, r, "earlier in this file")
-        elif old.source_hash == r.digest:
+        elif stored[1] == r.digest:
             report.unchanged += 1
         else:
-            _amend(actor, run.again(r), old, report)
+            _amend(actor, run.again(r), Incident.objects.get(pk=stored[0]), report)
     if new:
         _store(actor, new, run)
         report.created += len(new)
+
+
+def _stored(keys: set[tuple[str, str]]) -> dict[tuple[str, str], tuple[int, str]]:
+    """(id, source hash) of the stored incidents with these source keys. One query in
+    the shape of the partial unique index on the source key (its condition included,
+    so the database uses it), without building model instances: most keys of a large
+    import are new."""
+    systems = sorted({k[0] for k in keys})
+    records = sorted({k[1] for k in keys})
+    table = connection.ops.quote_name(Incident._meta.db_table)
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            where = "source_system = ANY(%s) AND source_record_id = ANY(%s)"
+            params: list[Any] = [systems, records]
+        else:
+            where = (f"source_system IN ({', '.join(['%s'] * len(systems))}) AND "
+                     f"source_record_id IN ({', '.join(['%s'] * len(records))})")
+            params = systems + records
+        cursor.execute(f"SELECT id, source_system, source_record_id, source_hash "  # noqa: S608
+                       f"FROM {table} WHERE {where} AND NOT (source_record_id = '')",
+                       params)
+        return {(system, record): (pk, digest)
+                for pk, system, record, digest in cursor.fetchall()
+                if (system, record) in keys}
 
 
 def _amend(actor: User | None, p: Prepared, old: Incident, report: ImportReport) -> None:
@@ -861,54 +877,56 @@ def import_incidents(
     pending = received()
     # The source-key lookup of every batch needs the planner to know the table's size.
     growing = bulk.GrowingTables(Incident, Flag)
-    try:
-        if all_or_nothing:
-            with transaction.atomic():
-                for batch in pending:
-                    if not report.errors:
-                        _write(actor, batch, report, run)
-                        growing.grew(report.created)
-                if report.errors:
-                    raise _Rollback
-        else:
-            # Several batches per transaction: fewer commits (each may checkpoint
-            # SQLite's write-ahead log), still bounded so other writers wait little.
-            # Only the last commit waits for the disk, which makes the earlier ones
-            # durable with it (bulk.commit_without_waiting).
-            more = True
-            while more:
+    with bulk.long_load():
+        try:
+            if all_or_nothing:
                 with transaction.atomic():
-                    bulk.commit_without_waiting()
-                    written = 0
                     for batch in pending:
-                        _write(actor, batch, report, run)
-                        growing.grew(report.created)
-                        written += len(batch)
-                        if written >= COMMIT_EVERY:
-                            break
-                    else:
-                        more = False
-                        bulk.commit_without_waiting(durable=True)
-    except FileProblem as exc:
-        report.reject(0, "", str(exc))
-        if all_or_nothing:
+                        if not report.errors:
+                            _write(actor, batch, report, run)
+                            growing.grew(report.created)
+                    if report.errors:
+                        raise _Rollback
+            else:
+                # Several batches per transaction: fewer commits (each may checkpoint
+                # SQLite's write-ahead log, which bulk.long_load makes rarer), still
+                # bounded so other writers wait little.
+                # Only the last commit waits for the disk, which makes the earlier ones
+                # durable with it (bulk.commit_without_waiting).
+                more = True
+                while more:
+                    with transaction.atomic():
+                        bulk.commit_without_waiting()
+                        written = 0
+                        for batch in pending:
+                            _write(actor, batch, report, run)
+                            growing.grew(report.created)
+                            written += len(batch)
+                            if written >= COMMIT_EVERY:
+                                break
+                        else:
+                            more = False
+                            bulk.commit_without_waiting(durable=True)
+        except FileProblem as exc:
+            report.reject(0, "", str(exc))
+            if all_or_nothing:
+                report.created = report.updated = report.unchanged = 0
+            report.stored = report.created + report.updated > 0
+            report.accepted = report.rows_in - report.rejected
+            return report
+        except _Rollback:
+            # Every row was checked; the valid ones count as accepted, none is stored.
             report.created = report.updated = report.unchanged = 0
-        report.stored = report.created + report.updated > 0
-        report.accepted = report.rows_in - report.rejected
-        return report
-    except _Rollback:
-        # Every row was checked; the valid ones count as accepted, none is stored.
-        report.created = report.updated = report.unchanged = 0
-        report.accepted = report.rows_in - report.rejected
-        return report
-    except (ValidationError, PermissionDenied) as exc:
-        report.reject(0, "", f"stopped: {exc}")
-        report.created = report.updated = report.unchanged = 0
-        report.accepted = report.rows_in - report.rejected
-        return report
-    finally:
-        pending.close()
-        report.errors.sort(key=lambda e: e.line)
+            report.accepted = report.rows_in - report.rejected
+            return report
+        except (ValidationError, PermissionDenied) as exc:
+            report.reject(0, "", f"stopped: {exc}")
+            report.created = report.updated = report.unchanged = 0
+            report.accepted = report.rows_in - report.rejected
+            return report
+        finally:
+            pending.close()
+            report.errors.sort(key=lambda e: e.line)
     report.accepted = report.rows_in - report.rejected
     report.stored = True
     if report.created >= ANALYZE_AFTER:

@@ -2,7 +2,9 @@
 line, column and reason; accept-valid and all-or-nothing modes; idempotent re-import by
 the source system's incident ID (unchanged skipped, changed amended); multi-student
 incidents; the ``opensro import incidents`` command; the audit chain after an import;
-and flat memory on a large file (the import streams).
+and flat memory on a large file (the import streams). Every test runs twice: with the
+reading side in a second process (decision 0008) and, as where processes cannot be
+forked, in a thread.
 """
 
 from __future__ import annotations
@@ -35,6 +37,14 @@ def shared_world(django_db_setup: Any, django_db_blocker: Any) -> Iterator[World
     yield from module_world(
         django_db_blocker,
         lambda world: ds.update_agency(None, world.agency_a, {"ori": ORI_A}) and None)
+
+
+@pytest.fixture(autouse=True, params=["process", "thread"])
+def reading_side(request: Any, monkeypatch: Any) -> str:
+    from opensro.core import imports as core_imports
+
+    monkeypatch.setattr(core_imports, "SECOND_PROCESS", request.param == "process")
+    return str(request.param)
 
 
 # --------------------------------------------------------------------------- files
@@ -377,6 +387,31 @@ def test_audit_chain_and_state_verify_after_import(w: World) -> None:
     assert checked >= Incident.objects.count() == 6
 
 
+@pytest.mark.parametrize("narrative", [
+    'Said "id":8888888888888888881, then "incident_id":8888888888888888882}',
+    "8888888888888888881 8888888888888888882",
+    '\\":8888888888888888881,',
+])
+def test_snapshot_ids_are_put_in_place_whatever_the_text_holds(w: World,
+                                                               narrative: str) -> None:
+    """The reading side writes stand-in ids into each audit snapshot and the writing
+    side puts the real ones in their places: text holding the stand-ins' digits, even
+    shaped like a key, is left as it is."""
+    rows = [row("T-1", narrative=narrative), row("T-1", race="BL", role="witness"),
+            row("T-2", narrative=narrative)]
+    report = import_incidents(to_csv(rows), None)
+    assert report.errors == [] and report.created == 2
+    for incident in Incident.objects.filter(source_record_id__in=["T-1", "T-2"]):
+        assert incident.narrative == narrative
+        event = AuditEvent.objects.get(action="import", object_type="incidents.Incident",
+                                       object_id=str(incident.pk))
+        assert event.after == audit.snapshot(incident)
+        assert event.object_repr == str(incident)
+        assert {i["incident_id"] for i in event.after["involvements"]} == {incident.pk}
+    assert audit.verify_chain()[1] is None
+    assert audit.verify_state()[1] == []
+
+
 # --------------------------------------------------------------------------- memory
 
 BIG = 20_000
@@ -416,6 +451,8 @@ def _traced_import(path: Path) -> tuple[Any, int]:
 
 
 def test_large_import_streams_with_flat_memory(w: World, tmp_path: Path) -> None:
+    """Traced memory is this process's: with a thread it covers both sides of the
+    import; with a second process, the writing side."""
     small_incidents = _big_file(tmp_path / "small.csv", SMALL, "S")
     incidents = _big_file(tmp_path / "big.csv", BIG, "B")
     small, small_peak = _traced_import(tmp_path / "small.csv")
