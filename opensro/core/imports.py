@@ -15,7 +15,7 @@ import queue
 import sys
 import threading
 import traceback
-from collections.abc import Generator, Iterable, Iterator, Sequence
+from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import IO, Any, TypeVar
 
@@ -124,17 +124,22 @@ def read_ahead(items: Iterator[T], depth: int = 1) -> Generator[T, None, None]:
     sys.setswitchinterval(min(previous, SWITCH_INTERVAL))
     thread.start()
     try:
-        while True:
-            kind, value = slots.get()
-            if kind == "done":
-                return
-            if kind == "error":
-                raise value
-            yield value
+        yield from _relay(slots.get)
     finally:
         stop.set()
         thread.join()
         sys.setswitchinterval(previous)
+
+
+def _relay(receive: Callable[[], tuple[str, Any]]) -> Iterator[Any]:
+    """Yield the items a reading side sends until it is done; raise its error."""
+    while True:
+        kind, value = receive()
+        if kind == "done":
+            return
+        if kind == "error":
+            raise value
+        yield value
 
 
 #: Whether :func:`read_aside` can run the reading side in a forked process (else it
@@ -191,19 +196,17 @@ def read_aside(items: Iterator[T]) -> Generator[T, None, None]:
     finally:
         gc.unfreeze()
     sending.close()
+    def receive() -> tuple[str, Any]:
+        try:
+            message: tuple[str, Any] = receiving.recv()
+        except EOFError:
+            child.join()
+            raise RuntimeError("The import's reading process stopped unexpectedly "
+                               f"(exit code {child.exitcode}).") from None
+        return message
+
     try:
-        while True:
-            try:
-                kind, value = receiving.recv()
-            except EOFError:
-                child.join()
-                raise RuntimeError("The import's reading process stopped unexpectedly "
-                                   f"(exit code {child.exitcode}).") from None
-            if kind == "done":
-                return
-            if kind == "error":
-                raise value
-            yield value
+        yield from _relay(receive)
     finally:
         receiving.close()
         if child.is_alive():
