@@ -188,13 +188,17 @@ def read_aside(items: Iterator[T]) -> Generator[T, None, None]:
             sending.close()
 
     # Objects that exist now are left out of the child's garbage-collector walks, so
-    # the child does not copy the pages they live on (gc.freeze's documented use).
+    # the child does not copy the pages they live on (gc.freeze's documented use). A
+    # process that froze its objects itself (a settled server, opensro.runtime) stays
+    # frozen.
+    settled = gc.get_freeze_count() > 0
     gc.freeze()
     try:
         child = context.Process(target=work, name="import-read-aside", daemon=True)
         child.start()
     finally:
-        gc.unfreeze()
+        if not settled:
+            gc.unfreeze()
     sending.close()
     def receive() -> tuple[str, Any]:
         try:

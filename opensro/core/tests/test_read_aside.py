@@ -6,6 +6,7 @@ the language and time zone carry over, and without fork a thread does the same."
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import os
 import zoneinfo
@@ -118,3 +119,16 @@ def test_without_fork_a_thread_reads_aside(monkeypatch: Any) -> None:
         yield os.getpid()
 
     assert list(read_aside(items())) == [os.getpid()]
+
+
+def test_the_garbage_collector_is_left_as_it_was() -> None:
+    gc.unfreeze()
+    assert list(read_aside(iter([1]))) == [1]
+    assert gc.get_freeze_count() == 0  # frozen only while forking
+    gc.freeze()  # as a settled server process is (opensro.runtime)
+    try:
+        frozen = gc.get_freeze_count()
+        assert list(read_aside(iter([2]))) == [2]
+        assert gc.get_freeze_count() >= frozen  # still frozen
+    finally:
+        gc.unfreeze()
