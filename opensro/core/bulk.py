@@ -192,8 +192,10 @@ def insert(model: type[models.Model], objs: Sequence[models.Model],
 
 
 def attnames(model: type[models.Model]) -> tuple[str, ...]:
-    """The attribute names of the values :func:`rows` gives, in order."""
-    return _plan(model).names
+    """The attribute names of the values :func:`rows` gives, in order (the model's
+    concrete fields; no database connection is needed, so modules may compute column
+    positions when they load)."""
+    return tuple(f.attname for f in model._meta.concrete_fields)
 
 
 def rows(model: type[models.Model], objs: Sequence[models.Model],
